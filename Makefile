@@ -1,0 +1,60 @@
+# The front door. `make book` and `make test` are the two commands a newcomer needs.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+JOBS   ?= auto
+
+.PHONY: help book book-cache test test-fast lab bench exercises constraints clean check-python
+
+help:
+	@echo "make book        build the executed HTML book into _build/html"
+	@echo "make test        run the whole test suite, strict book build included"
+	@echo "make test-fast   the test suite without the slow book build and autograding"
+	@echo "make lab         open JupyterLab on the chapters and the exercises"
+	@echo "make bench       time every chapter and the whole build (benchmarks/results.md)"
+	@echo "make exercises   regenerate exercises/release from exercises/source with nbgrader"
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' was not found. Install Python 3.10 or newer, or run 'make PYTHON=/path/to/python3 ...'." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+	  echo "error: $$($(PYTHON) --version 2>&1) is too old; this book needs Python 3.10 or newer. Run 'make PYTHON=/path/to/python3.11 ...'." >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "error: $(PYTHON) cannot create virtual environments (on Debian/Ubuntu: apt install python3-venv)." >&2; exit 1; }
+
+# Installs only when pyproject.toml or constraints.txt changed, so later builds need no network.
+$(STAMP): pyproject.toml constraints.txt | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --quiet --upgrade "pip>=23.1"
+	$(PY) -m pip install --quiet --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --keep-going
+	@echo
+	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=15
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) chapters exercises
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+exercises: $(STAMP)
+	$(PY) -m dl_lib.course release
+
+constraints: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | sed -E 's/^(torch==[0-9.]+)\+cpu/\1/' \
+	  | { echo "# The exact versions the book is built and tested with (pip install -c constraints.txt)."; \
+	      echo "# Regenerate after changing pyproject.toml: make constraints"; cat; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,31 @@
+"""Helpers for chapters that are also book pages."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def glue(name: str, value: T, fmt: str | None = None) -> T:
+    r"""Hand a computed number to the book's prose and return it unchanged.
+
+    In the Jupyter Book build, ``{glue:text}`name``` in a Markdown cell shows the value
+    this run computed, so no number in the text is ever typed by hand. Where
+    myst-nb is not installed (Colab, a bare JupyterLab) this only returns the value.
+
+    Args:
+        name: the key the prose refers to; letters, digits and underscores.
+        value: the number, string or figure to glue.
+        fmt: an optional format spec applied before gluing (``".1%"``, ``".3f"``);
+            the prose may also format it itself (``{glue:text}`name:.2f```).
+    """
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"glue name must use letters, digits and underscores, got {name!r}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    shown: Any = format(value, fmt) if fmt else value
+    myst_glue(name, shown, display=False)
+    return value

@@ -1,0 +1,82 @@
+"""Realistic wrong answers lose points when the real `nbgrader autograde` grades them.
+
+For each assignment, one autograde run grades a scratch copy of the course with one
+student per kept wrong solution (tests/exercises/wrong/<assignment>.py), plus one
+student who hands in the model answers and must score full marks.
+"""
+
+from __future__ import annotations
+
+import runpy
+
+import nbformat
+import pytest
+
+from dl_lib import course
+from tests.conftest import ASSIGNMENTS, COURSE, ROOT
+from tests.exercises.nbgrader_cells import answer, meta, solution_cells, source_notebook
+
+WRONG_DIR = ROOT / "tests" / "exercises" / "wrong"
+
+
+def wrong_solutions(assignment: str) -> dict[str, dict[str, str]]:
+    path = WRONG_DIR / f"{assignment}.py"
+    assert path.is_file(), f"no kept wrong solutions for {assignment} at {path}"
+    return runpy.run_path(str(path))["WRONG"]
+
+
+def submission(released, model_answers: dict[str, str], replace: dict[str, str]):
+    nb = nbformat.from_dict(released)
+    for cell in nb.cells:
+        grade_id = meta(cell).get("grade_id")
+        if meta(cell).get("solution") and cell.cell_type == "code":
+            cell.source = replace.get(grade_id, model_answers[grade_id])
+    return nb
+
+
+def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]]) -> dict:
+    """Grade every student's submission in one run; return {student: {grade cell: (score, max)}}."""
+    from nbgrader.api import Gradebook
+
+    scratch = tmp_path / "course"
+    release_dir = course.generate(assignment, scratch)
+    nb_name = source_notebook(COURSE, assignment).name
+    released = nbformat.read(release_dir / nb_name, as_version=4)
+    source = nbformat.read(source_notebook(COURSE, assignment), as_version=4)
+    model_answers = {gid: answer(cell) for gid, cell in solution_cells(source).items()}
+    for student, replace in students.items():
+        target = scratch / "submitted" / student / assignment
+        target.mkdir(parents=True)
+        nbformat.write(submission(released, model_answers, replace), target / nb_name)
+    course.nbgrader(["autograde", assignment, "--force", "--create"], cwd=scratch, timeout=1800)
+    grades = {}
+    with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gb:
+        for student in students:
+            notebook = gb.find_submission_notebook(nb_name.removesuffix(".ipynb"), assignment, student)
+            grades[student] = {g.name: (g.score, g.max_score) for g in notebook.grades}
+    return grades
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_wrong_solutions_lose_points(assignment, tmp_path):
+    wrong = wrong_solutions(assignment)
+    source = nbformat.read(source_notebook(COURSE, assignment), as_version=4)
+    for grade_id in solution_cells(source):
+        assert len(wrong.get(grade_id, {})) >= 2, f"{grade_id} needs at least two kept wrong solutions"
+    cases = {}
+    for grade_id, answers in wrong.items():
+        for description, code in answers.items():
+            cases[f"wrong{len(cases):02d}"] = (grade_id, description, code)
+    students = {"model_answer": {}} | {s: {gid: code} for s, (gid, _, code) in cases.items()}
+
+    grades = autograde(tmp_path, assignment, students)
+
+    full = grades["model_answer"]
+    assert full and all(score == top for score, top in full.values()), f"model answer lost points: {full}"
+    survivors = []
+    for student, (grade_id, description, _) in cases.items():
+        score, top = grades[student][f"test_{grade_id}"]
+        if score >= top:
+            survivors.append(f"{grade_id}: {description!r} scored {score}/{top}")
+    assert not survivors, "wrong solutions that still got full marks:\n" + "\n".join(survivors)
