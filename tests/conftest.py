@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # tests never open windows
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 COURSE = ROOT / "exercises"
-ASSIGNMENTS = sorted(p.parent.name for p in COURSE.glob("source/*/*.ipynb"))
+ASSIGNMENTS = sorted({p.parent.name for p in COURSE.glob("source/*/*.ipynb")})
 
 # Keep thread pools small: the suite runs its files in parallel on a 2-core machine.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
