@@ -1,0 +1,125 @@
+"""Realistic wrong answers to exercise 02_data; each must lose points under nbgrader autograde."""
+
+WRONG = {
+    "standardize": {
+        "fits the statistics on train and test together (leakage)": '''def standardize(train, test):
+    """Standardize train (N, d) and test (M, d) with the mean and population std of train."""
+    both = torch.cat([train, test])
+    mu = both.mean(dim=0)
+    sigma = both.std(dim=0, unbiased=False)
+    sigma = torch.where(sigma == 0, torch.ones_like(sigma), sigma)
+    return (train - mu) / sigma, (test - mu) / sigma
+''',
+        "sample standard deviation (divides by N - 1, torch.std's default)": '''def standardize(train, test):
+    """Standardize train (N, d) and test (M, d) with the mean and population std of train."""
+    mu = train.mean(dim=0)
+    sigma = train.std(dim=0)
+    sigma = torch.where(sigma == 0, torch.ones_like(sigma), sigma)
+    return (train - mu) / sigma, (test - mu) / sigma
+''',
+        "no special case for a constant column (NaN)": '''def standardize(train, test):
+    """Standardize train (N, d) and test (M, d) with the mean and population std of train."""
+    mu = train.mean(dim=0)
+    sigma = train.std(dim=0, unbiased=False)
+    return (train - mu) / sigma, (test - mu) / sigma
+''',
+        "modifies the inputs in place": '''def standardize(train, test):
+    """Standardize train (N, d) and test (M, d) with the mean and population std of train."""
+    mu = train.mean(dim=0)
+    sigma = train.std(dim=0, unbiased=False)
+    sigma[sigma == 0] = 1.0
+    train -= mu
+    train /= sigma
+    test -= mu
+    test /= sigma
+    return train, test
+''',
+    },
+    "one_hot": {
+        "width from the largest label instead of num_classes": '''def one_hot(labels, num_classes):
+    """One-hot encode labels (N,) with values in [0, num_classes) into an int64 tensor (N, num_classes)."""
+    if len(labels) > 0 and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError("labels out of range")
+    width = int(labels.max()) + 1
+    return (labels.unsqueeze(1) == torch.arange(width)).long()
+''',
+        "float rows from the identity matrix": '''def one_hot(labels, num_classes):
+    """One-hot encode labels (N,) with values in [0, num_classes) into an int64 tensor (N, num_classes)."""
+    if len(labels) > 0 and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError("labels out of range")
+    return torch.eye(num_classes)[labels]
+''',
+        "no range check (a negative label silently picks the last row)": '''def one_hot(labels, num_classes):
+    """One-hot encode labels (N,) with values in [0, num_classes) into an int64 tensor (N, num_classes)."""
+    return torch.eye(num_classes, dtype=torch.int64)[labels]
+''',
+        "off-by-one width (num_classes - 1 columns)": '''def one_hot(labels, num_classes):
+    """One-hot encode labels (N,) with values in [0, num_classes) into an int64 tensor (N, num_classes)."""
+    if len(labels) > 0 and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError("labels out of range")
+    out = torch.zeros(len(labels), num_classes - 1, dtype=torch.int64)
+    for i, label in enumerate(labels.tolist()):
+        if label < num_classes - 1:
+            out[i, label] = 1
+    return out
+''',
+    },
+    "impute": {
+        "fills the test split with the test split's own means": '''def impute(train, test):
+    """Replace NaN in train (N, d) and test (M, d) by the column means of the observed train values."""
+    mu_train = torch.nanmean(train, dim=0)
+    mu_test = torch.nanmean(test, dim=0)
+    return torch.where(torch.isnan(train), mu_train, train), torch.where(torch.isnan(test), mu_test, test)
+''',
+        "one global mean over all columns": '''def impute(train, test):
+    """Replace NaN in train (N, d) and test (M, d) by the column means of the observed train values."""
+    mu = torch.nanmean(train)
+    return torch.where(torch.isnan(train), mu, train), torch.where(torch.isnan(test), mu, test)
+''',
+        "counts missing values as zeros in the mean": '''def impute(train, test):
+    """Replace NaN in train (N, d) and test (M, d) by the column means of the observed train values."""
+    mu = torch.nan_to_num(train, nan=0.0).mean(dim=0)
+    return torch.where(torch.isnan(train), mu, train), torch.where(torch.isnan(test), mu, test)
+''',
+        "writes into the inputs": '''def impute(train, test):
+    """Replace NaN in train (N, d) and test (M, d) by the column means of the observed train values."""
+    mu = torch.nanmean(train, dim=0)
+    for X in (train, test):
+        rows, cols = torch.nonzero(torch.isnan(X), as_tuple=True)
+        X[rows, cols] = mu[cols]
+    return train, test
+''',
+    },
+    "batches": {
+        "always drops the last partial batch": '''def batches(X, y, batch_size, drop_last=False):
+    """Yield (X[i:i + batch_size], y[i:i + batch_size]) for i = 0, batch_size, 2 * batch_size, ..."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    for start in range(0, len(y) - batch_size + 1, batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+''',
+        "off-by-one stop (loses the last full batch too)": '''def batches(X, y, batch_size, drop_last=False):
+    """Yield (X[i:i + batch_size], y[i:i + batch_size]) for i = 0, batch_size, 2 * batch_size, ..."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    stop = len(y) - batch_size if drop_last else len(y)
+    for start in range(0, stop, batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+''',
+        "ignores drop_last": '''def batches(X, y, batch_size, drop_last=False):
+    """Yield (X[i:i + batch_size], y[i:i + batch_size]) for i = 0, batch_size, 2 * batch_size, ..."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    for start in range(0, len(y), batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+''',
+        "N // B + 1 batches (empty one if B divides N)": '''def batches(X, y, batch_size, drop_last=False):
+    """Yield (X[i:i + batch_size], y[i:i + batch_size]) for i = 0, batch_size, 2 * batch_size, ..."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    num_batches = len(y) // batch_size if drop_last else len(y) // batch_size + 1
+    for b in range(num_batches):
+        yield X[b * batch_size:(b + 1) * batch_size], y[b * batch_size:(b + 1) * batch_size]
+''',
+    },
+}
