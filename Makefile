@@ -5,14 +5,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= auto
 
-.PHONY: help book book-cache test test-fast lab bench exercises constraints clean check-python
+.PHONY: help book test test-fast lab bench bench-grading exercises constraints clean check-python
 
 help:
 	@echo "make book        build the executed HTML book into _build/html"
 	@echo "make test        run the whole test suite, strict book build included"
 	@echo "make test-fast   the test suite without the slow book build and autograding"
 	@echo "make lab         open JupyterLab on the chapters and the exercises"
-	@echo "make bench       time every chapter and the whole build (benchmarks/results.md)"
+	@echo "make bench       time every chapter, the whole build and class-scale grading (benchmarks/)"
 	@echo "make exercises   regenerate exercises/release from exercises/source with nbgrader"
 
 check-python:
@@ -46,6 +46,10 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/grading.py
+
+bench-grading: $(STAMP)
+	$(PY) benchmarks/grading.py
 
 exercises: $(STAMP)
 	$(PY) -m dl_lib.course release

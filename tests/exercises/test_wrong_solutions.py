@@ -36,8 +36,6 @@ def submission(released, model_answers: dict[str, str], replace: dict[str, str])
 
 def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]]) -> dict:
     """Grade every student's submission in one run; return {student: {grade cell: (score, max)}}."""
-    from nbgrader.api import Gradebook
-
     scratch = tmp_path / "course"
     release_dir = course.generate(assignment, scratch)
     nb_name = source_notebook(COURSE, assignment).name
@@ -50,7 +48,7 @@ def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]]) ->
         nbformat.write(submission(released, model_answers, replace), target / nb_name)
     course.nbgrader(["autograde", assignment, "--force", "--create"], cwd=scratch, timeout=1800)
     grades = {}
-    with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gb:
+    with course.gradebook(course.db_url(scratch)) as gb:
         for student in students:
             notebook = gb.find_submission_notebook(nb_name.removesuffix(".ipynb"), assignment, student)
             grades[student] = {g.name: (g.score, g.max_score) for g in notebook.grades}

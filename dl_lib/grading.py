@@ -1,0 +1,197 @@
+"""Autograde a whole class: one student per nbgrader process, in parallel, with limits.
+
+``nbgrader autograde`` grades every submission in one process, and one broken
+submission can take a long time or the whole run with it. Here each student is
+graded by their own ``nbgrader autograde --student`` process, so that
+
+* a runaway cell is stopped by nbgrader's cell timeout (that part scores zero);
+* a memory blow-up is stopped by an address-space limit on the grading process
+  and its kernel (``memory_limit_mb``), not by the machine running out of memory;
+* a crashed kernel, an unreadable notebook or a timed-out student fails only
+  that student, and the report says which one and why;
+* several students are graded at once (``jobs``), into the same gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from dl_lib.course import COURSE_DIR, tool_env
+
+
+@dataclass
+class Outcome:
+    """What grading one student's submission gave."""
+
+    student: str
+    score: float | None = None
+    max_score: float | None = None
+    problems: list[str] = field(default_factory=list)
+    failed: bool = False
+    seconds: float = 0.0
+
+
+def students(assignment: str, course_dir: Path = COURSE_DIR) -> list[str]:
+    """The students with a submission of ``assignment`` in ``course_dir/submitted``."""
+    submitted = Path(course_dir) / "submitted"
+    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+
+
+def check_submission(folder: Path, release_dir: Path) -> list[str]:
+    """Problems nbgrader will meet in one student's folder, said in words a person understands."""
+    problems = []
+    for expected in sorted(release_dir.glob("*.ipynb")):
+        path = folder / expected.name
+        if not path.is_file():
+            problems.append(f"{expected.name} is missing from the submission")
+            continue
+        try:
+            submitted = nbformat.read(path, as_version=4)
+        except Exception as error:  # nbformat raises several types for unreadable files
+            kind = "empty" if path.stat().st_size == 0 else "not a valid notebook"
+            problems.append(f"{expected.name} is {kind} ({type(error).__name__}: {str(error)[:120]})")
+            continue
+        released = nbformat.read(expected, as_version=4)
+        problems += _test_cell_changes(submitted, released, expected.name)
+    return problems
+
+
+def _test_cell_changes(submitted, released, name: str) -> list[str]:
+    def tests(nb):
+        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+
+    mine, original = tests(submitted), tests(released)
+    notes = [f"{name}: test cell {gid} was deleted (nbgrader puts it back)"
+             for gid in original if gid not in mine]
+    notes += [f"{name}: test cell {gid} was edited (nbgrader restores it)"
+              for gid in original if gid in mine and mine[gid] != original[gid]]
+    return notes
+
+
+def _limit_memory(megabytes: int):
+    def apply() -> None:
+        limit = megabytes * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def _diagnose(log: str) -> str:
+    if "DeadKernelError" in log or "Kernel died" in log:
+        return "the kernel died while running the notebook (a crash, os._exit or memory exhaustion)"
+    if "UnresponsiveKernelError" in log:
+        return "the kernel stopped responding and could not be interrupted"
+    if "NotJSONError" in log or "JSONDecodeError" in log or "Notebook does not appear to be JSON" in log:
+        return "the notebook is not valid JSON"
+    if "database is locked" in log:
+        return "the gradebook was locked by another grader for too long"
+    raised = re.findall(r"^\s*([\w.]+(?:Error|Exception|Entry): .+)$", log, flags=re.MULTILINE)
+    if raised:
+        return raised[-1].strip()[:200]
+    lines = [line for line in log.splitlines() if "ERROR" in line]
+    if lines:
+        return lines[-1][:200]
+    return log.strip().splitlines()[-1][:200] if log.strip() else "unknown error"
+
+
+def _cell_problems(autograded: Path) -> list[str]:
+    notes = []
+    for path in sorted(autograded.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            for output in cell.get("outputs", []):
+                stopped = output.get("ename") in ("CellTimeoutError", "MemoryError")
+                if output.get("output_type") == "error" and stopped:
+                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "a cell")
+                    what = "ran out of time" if output["ename"] == "CellTimeoutError" else "ran out of memory"
+                    notes.append(f"{path.name}: {gid} {what}")
+    return notes
+
+
+def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memory_limit_mb: int = 4096,
+              cell_timeout: int | None = None, student_timeout: float = 1800) -> Outcome:
+    """Autograde one student's submission in its own nbgrader process."""
+    course_dir = Path(course_dir)
+    start = time.perf_counter()
+    outcome = Outcome(student, problems=check_submission(
+        course_dir / "submitted" / student / assignment, course_dir / "release" / assignment))
+    args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+    if cell_timeout is not None:
+        args.append(f"--ExecutePreprocessor.timeout={cell_timeout}")
+    try:
+        done = subprocess.run(args, cwd=course_dir, capture_output=True, text=True, env=tool_env(),
+                              preexec_fn=_limit_memory(memory_limit_mb), timeout=student_timeout)
+        log = done.stdout + done.stderr
+        if done.returncode != 0:
+            outcome.failed = True
+            reason = _diagnose(log)
+            unreadable = any("valid notebook" in p or " is empty" in p for p in outcome.problems)
+            if not (unreadable and "JSON" in reason):  # already said, in plainer words
+                outcome.problems.append(reason)
+    except subprocess.TimeoutExpired:
+        outcome.failed = True
+        outcome.problems.append(f"grading took longer than {student_timeout:.0f} s and was stopped")
+    outcome.problems += _cell_problems(course_dir / "autograded" / student / assignment)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def autograde(assignment: str, course_dir: Path = COURSE_DIR, only: list[str] | None = None, jobs: int = 1,
+              memory_limit_mb: int = 4096, cell_timeout: int | None = None) -> list[Outcome]:
+    """Autograde every submission of ``assignment``, ``jobs`` students at a time.
+
+    Returns one :class:`Outcome` per student, with the score read back from the
+    gradebook. A failed student never stops the others.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    names = only or students(assignment, course_dir)
+    if not names:
+        raise FileNotFoundError(f"no submissions of {assignment} in {Path(course_dir) / 'submitted'}")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        outcomes = list(pool.map(
+            lambda s: grade_one(assignment, s, course_dir, memory_limit_mb, cell_timeout), names))
+    scores = read_scores(assignment, course_dir)
+    for outcome in outcomes:
+        outcome.score, outcome.max_score = scores.get(outcome.student, (None, None))
+    return outcomes
+
+
+def read_scores(assignment: str, course_dir: Path = COURSE_DIR) -> dict[str, tuple[float, float]]:
+    """Each student's (score, max score) for ``assignment``, from the course's gradebook."""
+    from nbgrader.api import MissingEntry
+
+    from dl_lib.course import db_url, gradebook
+
+    scores = {}
+    with gradebook(db_url(course_dir)) as gb:
+        for submission in gb.assignment_submissions(assignment):
+            try:
+                scores[submission.student_id] = (submission.score, submission.max_score)
+            except MissingEntry:
+                continue
+    return scores
+
+
+def report(outcomes: list[Outcome]) -> str:
+    """A table a person can read: one line per student, problems spelled out."""
+    lines = [f"{'student':<24} {'score':>11}  status"]
+    for o in outcomes:
+        score = "-" if o.score is None else f"{o.score:g}/{o.max_score:g}"
+        status = "FAILED" if o.failed else "graded"
+        lines.append(f"{o.student:<24} {score:>11}  {status} ({o.seconds:.0f} s)")
+        lines += [f"{'':<24} {'':>11}  - {p}" for p in o.problems]
+    failed = sorted(o.student for o in outcomes if o.failed)
+    lines.append(f"{len(outcomes) - len(failed)} of {len(outcomes)} submissions graded"
+                 + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return "\n".join(lines)
