@@ -15,10 +15,11 @@ ASSIGNMENT = "05_losses"  # a real exercise of the book: four graded parts, 11 p
 
 def scratch_course(dest: Path, db_url: str | None = None) -> Path:
     """A copy of the course with the assignment released, as an instructor would have it."""
-    course.generate(ASSIGNMENT, dest)
+    course.scratch_course(dest)
     if db_url:
         with open(dest / "nbgrader_config.py", "a") as config:
             config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+    course.release([ASSIGNMENT], dest)
     return dest
 
 
