@@ -1,0 +1,109 @@
+r"""RMSprop: divide each coordinate's gradient by a moving root-mean-square of its recent gradients.
+
+Tieleman & Hinton proposed it in a lecture of their 2012 Coursera course (it was never published
+as a paper). It keeps Adagrad's per-coordinate scaling but forgets old gradients, so the step
+does not shrink to zero in a long run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import Tensor
+
+from dl_lib.optim._checks import check_range, dense_grad
+
+
+class RMSprop(torch.optim.Optimizer):
+    r"""RMSprop (Tieleman & Hinton, 2012), optionally centered and with momentum, as in PyTorch.
+
+    At step :math:`t = 1, 2, \dots`, with gradient :math:`\mathbf{g}_t`, all operations per coordinate:
+
+    .. math::
+
+        \mathbf{g}_t &\leftarrow \mathbf{g}_t + \lambda \mathbf{w}_{t-1}
+            && \text{(weight decay)} \\
+        \mathbf{s}_t &= \alpha \mathbf{s}_{t-1} + (1 - \alpha) \mathbf{g}_t^2, \quad \mathbf{s}_0 = 0
+            && \text{(mean square)} \\
+        \mathbf{a}_t &= \alpha \mathbf{a}_{t-1} + (1 - \alpha) \mathbf{g}_t, \quad \mathbf{a}_0 = 0
+            && \text{(mean, only if centered)} \\
+        \mathbf{r}_t &= \sqrt{\mathbf{s}_t - \mathbf{a}_t^2} + \epsilon \ \text{ if centered, else }
+            \sqrt{\mathbf{s}_t} + \epsilon \\
+        \mathbf{b}_t &= \mu \mathbf{b}_{t-1} + \mathbf{g}_t / \mathbf{r}_t, \quad \mathbf{b}_0 = 0
+            && \text{(only if } \mu > 0) \\
+        \mathbf{w}_t &= \mathbf{w}_{t-1} - \eta \, \mathbf{b}_t
+            \quad \text{or, if } \mu = 0, \quad \mathbf{w}_{t-1} - \eta \, \mathbf{g}_t / \mathbf{r}_t
+
+    Centered RMSprop divides by an estimate of the gradient's standard deviation rather than its
+    root mean square (Graves, 2013).
+
+    Args:
+        params: the parameters to optimize, or a list of dicts defining parameter groups.
+        lr: the learning rate :math:`\eta \ge 0` (default 1e-2).
+        alpha: :math:`\alpha \in [0, 1)`, how much of the old mean square is kept each step.
+        eps: :math:`\epsilon \ge 0`, added to the root so that a zero gradient does not divide by 0.
+        weight_decay: :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda\mathbf{w}`.
+        momentum: :math:`\mu \ge 0`; 0 (the default) means no velocity.
+        centered: subtract the squared mean gradient inside the root.
+
+    Differs from ``torch.optim.RMSprop``: no ``maximize``, ``foreach``, ``capturable`` or
+    ``differentiable`` options and no sparse gradients. State: ``"step"`` (an int),
+    ``"square_avg"``, and ``"grad_avg"`` / ``"momentum_buffer"`` when used, as in PyTorch.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        check_range("lr", lr, 0.0)
+        check_range("alpha", alpha, 0.0, 1.0, high_open=True)
+        check_range("eps", eps, 0.0)
+        check_range("weight_decay", weight_decay, 0.0)
+        check_range("momentum", momentum, 0.0)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+        """Update every parameter that has a gradient; ``closure`` re-computes the loss if given."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            alpha, mu = group["alpha"], group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = dense_grad(p)
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = torch.zeros_like(p)
+                    if group["centered"]:
+                        state["grad_avg"] = torch.zeros_like(p)
+                    if mu > 0:
+                        state["momentum_buffer"] = torch.zeros_like(p)
+                state["step"] += 1
+                if group["weight_decay"] != 0:
+                    g = g + group["weight_decay"] * p
+                s = state["square_avg"].mul_(alpha).add_((1 - alpha) * g * g)  # s = alpha s + (1 - alpha) g^2
+                if group["centered"]:
+                    a = state["grad_avg"].mul_(alpha).add_((1 - alpha) * g)  # a = alpha a + (1 - alpha) g
+                    r = (s - a * a).sqrt() + group["eps"]
+                else:
+                    r = s.sqrt() + group["eps"]
+                if mu > 0:
+                    b = state["momentum_buffer"].mul_(mu).add_(g / r)  # b = mu b + g / r
+                    p.sub_(group["lr"] * b)
+                else:
+                    p.sub_(group["lr"] * g / r)
+        return loss
