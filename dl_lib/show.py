@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import textwrap
 from typing import Any
 
 
@@ -13,7 +14,7 @@ def source(obj: Any) -> str:
         TypeError: when ``obj`` has no Python source (a built-in, a number, a tensor).
     """
     try:
-        return inspect.cleandoc(inspect.getsource(obj)) + "\n"
+        return textwrap.dedent(inspect.getsource(obj)).rstrip() + "\n"
     except (TypeError, OSError) as error:
         raise TypeError(
             f"show() needs a function, class, method or module written in Python, "

@@ -27,3 +27,11 @@ def test_show_dedents_methods():
 def test_show_refuses_objects_without_python_source(thing):
     with pytest.raises(TypeError, match="show"):
         dl_lib.show(thing)
+
+
+def test_show_keeps_the_body_indented():
+    from dl_lib.device import _mps_available
+
+    lines = str(dl_lib.show(_mps_available)).splitlines()
+    assert lines[0].startswith("def _mps_available")
+    assert all(line.startswith("    ") for line in lines[1:] if line.strip())
