@@ -13,7 +13,7 @@ from tests.conftest import CHAPTERS
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     done = strict_build(out)

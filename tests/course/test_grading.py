@@ -38,7 +38,7 @@ CLASS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
 def graded(tmp_path_factory):
     root = crafted.scratch_course(tmp_path_factory.mktemp("course"))
     for student, (how, _) in CLASS.items():

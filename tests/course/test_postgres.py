@@ -13,7 +13,7 @@ from tests.course.postgres import PostgresServer
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
 def server(tmp_path_factory):
     try:
         pg = PostgresServer(tmp_path_factory.mktemp("postgres")).start()
@@ -23,7 +23,7 @@ def server(tmp_path_factory):
     pg.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
 def graded(server, tmp_path_factory):
     root = crafted.scratch_course(tmp_path_factory.mktemp("course"), db_url=server.url)
     crafted.submit(root, "good")
