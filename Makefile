@@ -52,7 +52,7 @@ bench-grading: $(STAMP)
 	$(PY) benchmarks/grading.py
 
 exercises: $(STAMP)
-	$(PY) -m dl_lib.course release
+	$(PY) -m dl_course release
 
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed -E 's/^(torch==[0-9.]+)\+cpu/\1/' \

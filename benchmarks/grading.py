@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dl_lib import grading  # noqa: E402
+from dl_course import grading  # noqa: E402
 from tests.course import crafted  # noqa: E402
 
 BROKEN = [

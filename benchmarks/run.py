@@ -25,8 +25,8 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dl_lib import course  # noqa: E402
-from dl_lib.buildbook import strict_build  # noqa: E402
+from dl_course import course  # noqa: E402
+from dl_course.buildbook import strict_build  # noqa: E402
 
 CHAPTER_BUDGET, EXERCISE_BUDGET, BOOK_BUDGET = 60.0, 30.0, 15 * 60.0
 

@@ -19,13 +19,13 @@ c.LimitOutput.max_traceback = 50
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Grading kernels load dl_lib.guard: the functions the tests rely on (torch.allclose,
+# Grading kernels load dl_course.guard: the functions the tests rely on (torch.allclose,
 # torch.testing.assert_close, numpy.allclose, ...) cannot be redefined by a submission.
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--ext=dl_lib.guard"]
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--ext=dl_course.guard"]
 
 # A test cell a student deleted is put back (and graded) instead of silently scoring zero.
 c.OverwriteCells.add_missing_cells = True
 
-# `python -m dl_lib.course collect NAME --zip` (nbgrader zip_collect) reads an LMS download
+# `python -m dl_course collect NAME --zip` (nbgrader zip_collect) reads an LMS download
 # from downloaded/NAME/archive: files or zips of files named <student id>_<notebook>.ipynb.
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9]+)_(?P<file_id>[^/]+\.ipynb)$"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dl_lib.buildbook import strict_build
+from dl_course.buildbook import strict_build
 from tests.conftest import CHAPTERS
 
 # All of this module shares one build, so xdist keeps it on one worker.

@@ -3,7 +3,7 @@ import ast
 import pytest
 import yaml
 
-from dl_lib import colab
+from dl_course import colab
 from tests.conftest import ROOT
 
 

@@ -1,9 +1,9 @@
-"""dl_lib.guard: a submission cannot make the tests pass by redefining what they check with."""
+"""dl_course.guard: a submission cannot make the tests pass by redefining what they check with."""
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from dl_lib.guard import SealedModule, unseal
+from dl_course.guard import SealedModule, unseal
 
 SETUP = "import math\nimport numpy as np\nimport torch\nfrom torch.testing import assert_close"
 TEST_CELL = """
@@ -39,7 +39,7 @@ def shell():
 
 def _fooled(ip, guarded: bool) -> list[str]:
     if guarded:
-        ip.run_line_magic("load_ext", "dl_lib.guard")
+        ip.run_line_magic("load_ext", "dl_course.guard")
     ip.run_cell(SETUP)
     for cheat in CHEATS:
         ip.run_cell(cheat, silent=True)
@@ -67,7 +67,7 @@ def test_with_the_guard_no_cheat_works(shell):
 
 
 def test_the_guard_leaves_ordinary_code_alone(shell):
-    shell.run_line_magic("load_ext", "dl_lib.guard")
+    shell.run_line_magic("load_ext", "dl_course.guard")
     shell.run_cell(SETUP + "\ntorch.my_constant = 3\ntotal = abs(-2) + torch.my_constant")
     assert shell.user_ns["total"] == 5
 
@@ -75,7 +75,7 @@ def test_the_guard_leaves_ordinary_code_alone(shell):
 def test_unseal_restores_the_process(shell):
     import torch
 
-    shell.run_line_magic("load_ext", "dl_lib.guard")
+    shell.run_line_magic("load_ext", "dl_course.guard")
     assert isinstance(torch, SealedModule)
     unseal()
     assert not isinstance(torch, SealedModule)

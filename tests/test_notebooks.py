@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from dl_lib import colab
+from dl_course import colab
 from tests.conftest import ASSIGNMENTS, CHAPTERS, COURSE, ROOT
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from dl_lib import course
+from dl_course import course
 from tests.exercises.nbgrader_cells import answer, meta, solution_cells, source_notebook
 
 ASSIGNMENT = "05_losses"  # a real exercise of the book: four graded parts, 11 points

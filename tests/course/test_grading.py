@@ -11,7 +11,7 @@ import threading
 import nbformat
 import pytest
 
-from dl_lib import grading
+from dl_course import grading
 from tests.course import crafted
 from tests.course.crafted import drop_cell, edit_cell, submit
 

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from dl_lib import course, grading
+from dl_course import course, grading
 from tests.course import crafted
 from tests.course.postgres import PostgresServer
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from dl_lib import course
+from dl_course import course
 from tests.course import crafted
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]

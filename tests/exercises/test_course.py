@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from dl_lib import course
+from dl_course import course
 from tests.conftest import ASSIGNMENTS, COURSE
 from tests.exercises.nbgrader_cells import (
     MARKERS,

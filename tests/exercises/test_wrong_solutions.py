@@ -12,7 +12,7 @@ import runpy
 import nbformat
 import pytest
 
-from dl_lib import course
+from dl_course import course
 from tests.conftest import ASSIGNMENTS, COURSE, ROOT
 from tests.exercises.nbgrader_cells import answer, graded_cells, meta, solution_cells, source_notebook
 

@@ -1,27 +1,21 @@
-"""The course, one command per step of a term, each wrapping nbgrader.
+"""The nbgrader course in ``exercises/``: paths, nbgrader runs, the gradebook, releases, validation.
 
-    python -m dl_lib.course roster roster.csv          # import students (id,first_name,last_name,email)
-    python -m dl_lib.course release [ASSIGNMENT ...]    # source -> release (add --exchange to hand out)
-    python -m dl_lib.course collect ASSIGNMENT         # from the exchange; --zip for an LMS download
-    python -m dl_lib.course autograde ASSIGNMENT       # every submission, --jobs N in parallel
-    python -m dl_lib.course feedback ASSIGNMENT        # HTML feedback per student
-    python -m dl_lib.course export grades.csv          # every grade, as CSV
-    python -m dl_lib.course validate NOTEBOOK.ipynb    # a student's check against the visible tests
-
-Commands act on ``exercises/`` unless ``--course DIR`` says otherwise. Unlike
-``nbgrader validate``, ``validate`` exits with status 1 when a test fails, and
-``autograde`` exits with status 1 when any submission could not be graded.
+The command line over these functions is :mod:`dl_course.cli` (``python -m dl_course``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+__all__ = [
+    "COURSE_DIR", "REPO_ROOT", "assignments", "db_url", "generate", "gradebook", "import_roster",
+    "nbgrader", "release", "report", "scratch_course", "tool_env", "validate",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COURSE_DIR = REPO_ROOT / "exercises"
@@ -131,7 +125,8 @@ def validate(notebook: Path, invert: bool = False) -> dict:
     return Validator(invert=invert).validate(str(notebook.resolve()))
 
 
-def _report(findings: dict) -> str:
+def report(findings: dict) -> str:
+    """What ``validate`` prints: success, or each failing cell with its last error line."""
     if not findings:
         return "Success: every graded test passes."
     lines = []
@@ -159,70 +154,3 @@ def import_roster(csv_path: Path, course_dir: Path = COURSE_DIR) -> int:
         raise ValueError(f"{csv_path}: rows {bad} have no student id")
     nbgrader(["db", "student", "import", str(csv_path)], cwd=course_dir)
     return len(rows)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dl_lib.course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, default=COURSE_DIR, help="the course folder")
-    commands = parser.add_subparsers(dest="command", required=True)
-    roster = commands.add_parser("roster", help="import students from a CSV file")
-    roster.add_argument("csv", type=Path)
-    rel = commands.add_parser("release", help="regenerate release/ from source/")
-    rel.add_argument("names", nargs="*", help="assignments (default: all)")
-    rel.add_argument("--exchange", action="store_true", help="also release to nbgrader's exchange")
-    col = commands.add_parser("collect", help="collect submissions")
-    col.add_argument("name")
-    col.add_argument("--zip", action="store_true",
-                     help="collect an LMS download from downloaded/<name>/archive instead of the exchange")
-    auto = commands.add_parser("autograde", help="autograde every submission of an assignment")
-    auto.add_argument("name")
-    auto.add_argument("--jobs", type=int, default=1, help="students graded at once")
-    auto.add_argument("--student", action="append", help="grade only these students")
-    auto.add_argument("--memory-limit", type=int, default=4096, help="MB per grading process")
-    auto.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
-    fb = commands.add_parser("feedback", help="generate feedback for every graded submission")
-    fb.add_argument("name")
-    exp = commands.add_parser("export", help="export every grade to CSV")
-    exp.add_argument("to", type=Path, nargs="?", default=Path("grades.csv"))
-    val = commands.add_parser("validate", help="run a notebook's visible tests")
-    val.add_argument("notebook", type=Path)
-    val.add_argument("--invert", action="store_true", help="succeed only if no test passes")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    where = args.course.resolve()
-    if args.command == "validate":
-        findings = validate(args.notebook, invert=args.invert)
-        print(_report(findings))
-        return 1 if findings else 0
-    if args.command == "roster":
-        print(f"imported {import_roster(args.csv, where)} students")
-    elif args.command == "release":
-        for path in release(args.names or None, where):
-            print(f"released {path}")
-            if args.exchange:
-                print(nbgrader(["release_assignment", path.name, "--force"], cwd=where).strip())
-    elif args.command == "collect":
-        step = "zip_collect" if args.zip else "collect"
-        print(nbgrader([step, args.name, "--force"] if args.zip else [step, args.name], cwd=where).strip())
-    elif args.command == "autograde":
-        from dl_lib import grading
-
-        outcomes = grading.autograde(args.name, where, only=args.student, jobs=args.jobs,
-                                     memory_limit_mb=args.memory_limit, cell_timeout=args.cell_timeout)
-        print(grading.report(outcomes))
-        return 1 if any(o.failed for o in outcomes) else 0
-    elif args.command == "feedback":
-        print(nbgrader(["generate_feedback", args.name, "--force"], cwd=where).strip())
-    elif args.command == "export":
-        target = args.to if args.to.is_absolute() else Path.cwd() / args.to
-        nbgrader(["export", f"--to={target}"], cwd=where)
-        print(f"wrote {target}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+__all__ = ["REPO_ROOT", "strict_build"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

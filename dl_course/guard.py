@@ -17,6 +17,8 @@ import sys
 import types
 from typing import Any
 
+__all__ = ["PROTECTED", "SealedModule", "load_ipython_extension", "seal", "unseal"]
+
 PROTECTED = {
     "builtins": ("abs", "all", "any", "isinstance", "len", "round"),
     "math": ("isclose", "isfinite", "isnan", "isinf"),
@@ -66,7 +68,7 @@ def unseal() -> None:
 
 
 def load_ipython_extension(ip) -> None:
-    """Install the guard in an IPython kernel (``--ext=dl_lib.guard``)."""
+    """Install the guard in an IPython kernel (``--ext=dl_course.guard``)."""
     originals = seal()
     import builtins
 

@@ -26,7 +26,9 @@ from pathlib import Path
 
 import nbformat
 
-from dl_lib.course import COURSE_DIR, tool_env
+from dl_course.course import COURSE_DIR, db_url, gradebook, tool_env
+
+__all__ = ["Outcome", "autograde", "check_submission", "grade_one", "read_scores", "report", "students"]
 
 
 @dataclass
@@ -171,7 +173,6 @@ def read_scores(assignment: str, course_dir: Path = COURSE_DIR) -> dict[str, tup
     """Each student's (score, max score) for ``assignment``, from the course's gradebook."""
     from nbgrader.api import MissingEntry
 
-    from dl_lib.course import db_url, gradebook
 
     scores = {}
     with gradebook(db_url(course_dir)) as gb:

@@ -7,6 +7,8 @@ On Colab the cell installs ``dl_lib`` from this book's repository, keeping the
 
 from __future__ import annotations
 
+__all__ = ["BRANCH", "REPOSITORY", "SETUP_CELL", "badge", "colab_url", "install_command"]
+
 REPOSITORY = "dl-by-doing/deep-learning-by-doing"
 BRANCH = "main"
 
