@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+__all__ = ["cosine_annealing", "linear_warmup", "lr_lambda", "step_decay"]
+
 
 def _check_step(step: int) -> None:
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
