@@ -15,7 +15,7 @@ Everything here works offline and is the same on every machine:
   :func:`adding_task`, :func:`copy_task` (long-range dependencies) and
   :func:`date_pairs` with :func:`date_batches` (a format-translation task for
   sequence to sequence).
-- Batching helpers: :func:`sliding_windows` for forecasting and
+- Batching helpers: :func:`forecast_windows` for forecasting and
   :func:`random_windows` for language modelling.
 
 All tensors are created on the CPU; move them with ``.to(device)``.
@@ -48,7 +48,7 @@ __all__ = [
     "date_vocabs",
     "random_windows",
     "recall_first_task",
-    "sliding_windows",
+    "forecast_windows",
     "text_corpus",
     "time_series",
 ]
@@ -265,7 +265,7 @@ def _check_positive(**kwargs: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def sliding_windows(series: np.ndarray | Tensor, window: int, horizon: int = 1) -> tuple[Tensor, Tensor]:
+def forecast_windows(series: np.ndarray | Tensor, window: int, horizon: int = 1) -> tuple[Tensor, Tensor]:
     r"""Every window of ``window`` consecutive values and the value ``horizon`` steps after it.
 
     Args:
@@ -281,7 +281,7 @@ def sliding_windows(series: np.ndarray | Tensor, window: int, horizon: int = 1) 
     _check_positive(window=window, horizon=horizon)
     s = torch.as_tensor(np.asarray(series) if not isinstance(series, Tensor) else series)
     if s.dim() != 1:
-        raise ValueError(f"sliding_windows takes a 1-D series, got shape {tuple(s.shape)}")
+        raise ValueError(f"forecast_windows takes a 1-D series, got shape {tuple(s.shape)}")
     n = s.numel() - window - horizon + 1
     if n < 1:
         raise ValueError(f"a series of length {s.numel()} has no window of {window} values "

@@ -22,9 +22,9 @@ from dl_lib.seqdata import (
     date_formats,
     date_pairs,
     date_vocabs,
+    forecast_windows,
     random_windows,
     recall_first_task,
-    sliding_windows,
     text_corpus,
     time_series,
 )
@@ -147,19 +147,19 @@ def test_vocab_covers_the_corpus():
 
 # ---- windows --------------------------------------------------------------------------------
 
-def test_sliding_windows():
+def test_forecast_windows():
     s = np.arange(10, dtype=np.float64)
-    x, y = sliding_windows(s, window=3)
+    x, y = forecast_windows(s, window=3)
     assert x.shape == (7, 3) and y.shape == (7,) and x.dtype == torch.float64
     assert x[0].tolist() == [0, 1, 2] and y[0] == 3 and y[-1] == 9
-    x, y = sliding_windows(s, window=3, horizon=2)
+    x, y = forecast_windows(s, window=3, horizon=2)
     assert x.shape == (6, 3) and y[0] == 4 and y[-1] == 9
     with pytest.raises(ValueError, match="no window"):
-        sliding_windows(s, window=10)
+        forecast_windows(s, window=10)
     with pytest.raises(ValueError, match="1-D"):
-        sliding_windows(np.zeros((3, 3)), window=1)
+        forecast_windows(np.zeros((3, 3)), window=1)
     with pytest.raises(ValueError, match="window must be a positive integer"):
-        sliding_windows(s, window=0)
+        forecast_windows(s, window=0)
 
 
 def test_random_windows():
