@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+__all__ = ["device", "mps_available", "set_seed"]
+
 _VALID = ("cpu", "cuda", "mps")
 
 
@@ -31,17 +33,17 @@ def device() -> torch.device:
             )
         if kind == "cuda" and not torch.cuda.is_available():
             raise RuntimeError(f"DL_LIB_DEVICE={override!r} but this machine has no CUDA device")
-        if kind == "mps" and not _mps_available():
+        if kind == "mps" and not mps_available():
             raise RuntimeError(f"DL_LIB_DEVICE={override!r} but this machine has no MPS device")
         return torch.device(override)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if _mps_available():
+    if mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
 
-def _mps_available() -> bool:
+def mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 

@@ -117,7 +117,7 @@ def top_bottom_asymmetry(X: Tensor) -> Tensor:
     return (X - X.flip(dims=(1,))).abs().mean(dim=(1, 2))  # flip the rows
 
 
-def _runs(B: Tensor) -> Tensor:
+def stroke_runs(B: Tensor) -> Tensor:
     """Number of runs of True along the last dimension of a boolean tensor."""
     starts = B[..., 1:] & ~B[..., :-1]  # a run starts where ink follows paper
     return B[..., 0].long() + starts.sum(dim=-1)  # a run may also start at the border
@@ -138,7 +138,7 @@ def row_strokes(X: Tensor, threshold: float = 0.5) -> Tensor:
     """
     X = as_images(X)
     dtype = X.dtype if X.is_floating_point() else torch.get_default_dtype()
-    return _runs(X >= threshold).to(dtype)
+    return stroke_runs(X >= threshold).to(dtype)
 
 
 def column_strokes(X: Tensor, threshold: float = 0.5) -> Tensor:

@@ -17,6 +17,15 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import Tensor
 
+__all__ = [
+    "gradient_descent",
+    "gradient_noise",
+    "least_squares",
+    "linear_regression_loss_grad",
+    "minibatch_sgd",
+    "minibatches",
+]
+
 LossGrad = Callable[[Tensor, Tensor, Tensor], tuple[Tensor, Tensor]]
 
 

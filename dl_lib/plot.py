@@ -15,14 +15,16 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from cycler import cycler
+from matplotlib import cycler
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
-from dl_lib.train import History, _predicted_class
+from dl_lib.train import History, predicted_class
+
+__all__ = ["COLORS", "decision_boundary", "image_grid", "training_curves", "use_style", "WRONG_COLOR"]
 
 # Okabe & Ito's palette: distinguishable with every common kind of colour blindness.
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -219,7 +221,7 @@ def _predict_grid(predict: Callable[[Tensor], Tensor], grid: np.ndarray) -> np.n
     finally:
         if is_module:
             predict.train(was_training)
-    return _as_numpy(_predicted_class(scores))
+    return _as_numpy(predicted_class(scores))
 
 
 def _grid_around(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,8 @@ import inspect
 import textwrap
 from typing import Any
 
+__all__ = ["HighlightedSource", "show", "source"]
+
 
 def source(obj: Any) -> str:
     r"""The source code of a function, class, method or module, dedented.
@@ -22,7 +24,7 @@ def source(obj: Any) -> str:
         ) from None
 
 
-class _HighlightedSource:
+class HighlightedSource:
     """What ``show`` returns: a notebook renders it as highlighted HTML, a console as text."""
 
     def __init__(self, code: str) -> None:
@@ -42,11 +44,11 @@ class _HighlightedSource:
         return highlight(self.code, PythonLexer(), formatter)
 
 
-def show(obj: Any) -> _HighlightedSource:
+def show(obj: Any) -> HighlightedSource:
     r"""Display the source of ``obj``: highlighted in a notebook, plain text elsewhere.
 
     Chapters call ``dl_lib.show(dl_lib.nn.neuron.perceptron_step)`` rather than
     pasting library code, so what the reader sees is what the tests check.
     The returned object renders itself; ``str(show(f))`` is the plain source.
     """
-    return _HighlightedSource(source(obj))
+    return HighlightedSource(source(obj))

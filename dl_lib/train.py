@@ -22,10 +22,12 @@ from tqdm.auto import tqdm
 
 from dl_lib.device import device as default_device
 
+__all__ = ["accuracy", "evaluate", "fit", "History", "predicted_class"]
+
 Metric = Callable[[Tensor, Tensor], float]
 
 
-def _predicted_class(y_hat: Tensor) -> Tensor:
+def predicted_class(y_hat: Tensor) -> Tensor:
     r"""Turn model outputs into class indices.
 
     Args:
@@ -64,7 +66,7 @@ def accuracy(y_hat: Tensor, y: Tensor) -> float:
     Returns:
         The accuracy as a Python float in ``[0, 1]``.
     """
-    c_hat = _predicted_class(y_hat)  # checks the shape of y_hat
+    c_hat = predicted_class(y_hat)  # checks the shape of y_hat
     N = c_hat.shape[0]
     if N == 0:
         raise ValueError("accuracy needs at least one example, got y_hat with N = 0")

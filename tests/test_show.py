@@ -18,9 +18,9 @@ def test_show_highlights_in_notebooks():
 
 
 def test_show_dedents_methods():
-    from dl_lib.show import _HighlightedSource
+    from dl_lib.show import HighlightedSource
 
-    assert str(dl_lib.show(_HighlightedSource.__repr__)).startswith("def __repr__")
+    assert str(dl_lib.show(HighlightedSource.__repr__)).startswith("def __repr__")
 
 
 @pytest.mark.parametrize("thing", [len, 3, "text"])
@@ -30,8 +30,8 @@ def test_show_refuses_objects_without_python_source(thing):
 
 
 def test_show_keeps_the_body_indented():
-    from dl_lib.device import _mps_available
+    from dl_lib.device import mps_available
 
-    lines = str(dl_lib.show(_mps_available)).splitlines()
-    assert lines[0].startswith("def _mps_available")
+    lines = str(dl_lib.show(mps_available)).splitlines()
+    assert lines[0].startswith("def mps_available")
     assert all(line.startswith("    ") for line in lines[1:] if line.strip())

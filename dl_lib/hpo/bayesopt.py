@@ -21,6 +21,17 @@ from torch import Tensor
 
 from dl_lib.hpo.gp import gp_posterior, log_marginal_likelihood, matern52_kernel
 
+__all__ = [
+    "bayesian_optimization",
+    "BOResult",
+    "expected_improvement",
+    "fit_kernel",
+    "LENGTH_SCALES",
+    "NOISES",
+    "Proposal",
+    "propose",
+]
+
 LENGTH_SCALES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)  # in units of the (unit-cube) inputs
 NOISES = (1e-4, 1e-3, 1e-2, 1e-1)  # variances, relative to the standardised values (variance 1)
 

@@ -25,6 +25,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+__all__ = ["gp_posterior", "log_marginal_likelihood", "matern52_kernel", "rbf_kernel"]
+
 Kernel = Callable[[Tensor, Tensor], Tensor]
 
 

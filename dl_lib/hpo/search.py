@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+__all__ = ["best_so_far", "grid", "log_grid", "log_uniform", "LogUniform", "random_configs", "Uniform", "uniform"]
+
 
 def _check_range(caller: str, low: float, high: float, positive: bool) -> None:
     if positive and not low > 0:

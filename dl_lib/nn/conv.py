@@ -24,7 +24,7 @@ __all__ = ["Conv2d", "conv2d", "conv2d_loops", "conv_output_size", "im2col", "sl
 IntPair = int | tuple[int, int]
 
 
-def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
+def as_pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     """``3 -> (3, 3)``; ``(3, 1)`` stays; anything else, or a value below ``minimum``, is an error."""
     pair = (value, value) if isinstance(value, int) else tuple(value)
     if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
@@ -101,8 +101,8 @@ def _check_fits(caller: str, shape: torch.Size, kernel: tuple[int, int], padding
 def output_hw(shape: torch.Size, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
               dilation: IntPair = 1, caller: str = "conv2d") -> tuple[int, int]:
     """``(H_out, W_out)`` for an input of ``shape`` (N, C, H, W), by `conv_output_size` along each axis."""
-    (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size", 1), _pair(stride, "stride", 1)
-    (ph, pw), (dh, dw) = _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+    (kh, kw), (sh, sw) = as_pair(kernel_size, "kernel_size", 1), as_pair(stride, "stride", 1)
+    (ph, pw), (dh, dw) = as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
     _check_fits(caller, shape, (kh, kw), (ph, pw), (dh, dw))
     return conv_output_size(shape[2], kh, sh, ph, dh), conv_output_size(shape[3], kw, sw, pw, dw)
 
@@ -126,8 +126,8 @@ def sliding_windows(input: Tensor, kernel_size: IntPair, stride: IntPair = 1, pa
     """
     if input.dim() != 4:
         raise ValueError(f"{caller} expects input of shape (N, C, H, W), got {tuple(input.shape)}")
-    (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size", 1), _pair(stride, "stride", 1)
-    (ph, pw), (dh, dw) = _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+    (kh, kw), (sh, sw) = as_pair(kernel_size, "kernel_size", 1), as_pair(stride, "stride", 1)
+    (ph, pw), (dh, dw) = as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
     _check_fits(caller, input.shape, (kh, kw), (ph, pw), (dh, dw))
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # extent of the (dilated) kernel
     padded = _pad(input, (ph, pw), pad_value)
@@ -202,9 +202,9 @@ def conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     _check_conv2d(input, weight, bias)
     N, (C_out, _, kh, kw) = input.shape[0], weight.shape
     H_out, W_out = output_hw(input.shape, (kh, kw), stride, padding, dilation, caller="conv2d_loops")
-    (sh, sw), (dh, dw) = _pair(stride, "stride", 1), _pair(dilation, "dilation", 1)
+    (sh, sw), (dh, dw) = as_pair(stride, "stride", 1), as_pair(dilation, "dilation", 1)
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # rows and columns one patch covers
-    X = _pad(input, _pair(padding, "padding", 0))  # (N, C, H + 2ph, W + 2pw)
+    X = _pad(input, as_pair(padding, "padding", 0))  # (N, C, H + 2ph, W + 2pw)
     Y = input.new_zeros(N, C_out, H_out, W_out)
     for n in range(N):  # every image
         for o in range(C_out):  # every filter
@@ -243,9 +243,9 @@ class Conv2d(nn.Module):
             raise ValueError(f"Conv2d expects in_channels and out_channels >= 1, "
                              f"got {in_channels} and {out_channels}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-        self.dilation = _pair(dilation, "dilation", 1)
+        self.kernel_size = as_pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = as_pair(stride, "stride", 1), as_pair(padding, "padding", 0)
+        self.dilation = as_pair(dilation, "dilation", 1)
         factory = {"device": device, "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size, **factory))
         if bias:

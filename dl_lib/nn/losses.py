@@ -20,11 +20,29 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "CrossEntropyLoss",
+    "LOG_CLAMP",
+    "log_softmax",
+    "logsumexp",
+    "mse_loss",
+    "MSELoss",
+    "nll_loss",
+    "NLLLoss",
+    "reduce_loss",
+    "REDUCTIONS",
+]
+
 REDUCTIONS = ("mean", "sum", "none")
 LOG_CLAMP = -100.0  # PyTorch's binary_cross_entropy clamps log(p) and log(1 - p) at -100
 
 
-def _reduce(loss: Tensor, reduction: str, caller: str) -> Tensor:
+def reduce_loss(loss: Tensor, reduction: str, caller: str) -> Tensor:
     """Average (``"mean"``), add up (``"sum"``) or keep (``"none"``) the per-example losses."""
     if reduction == "mean":
         return loss.mean()
@@ -66,7 +84,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         A scalar, or the squared errors with the shape of ``input`` for ``"none"``.
     """
     _check_same_shape(input, target, "mse_loss")
-    return _reduce((input - target) ** 2, reduction, "mse_loss")
+    return reduce_loss((input - target) ** 2, reduction, "mse_loss")
 
 
 def _clamped_log(p: Tensor) -> Tensor:
@@ -102,7 +120,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
         raise ValueError("binary_cross_entropy expects input probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return reduce_loss(loss, reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -129,7 +147,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     z, y = input, target
     loss = torch.maximum(z, torch.zeros_like(z)) - z * y + torch.log1p(torch.exp(-z.abs()))
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    return reduce_loss(loss, reduction, "binary_cross_entropy_with_logits")
 
 
 def logsumexp(input: Tensor, dim: int | tuple[int, ...], keepdim: bool = False) -> Tensor:
@@ -205,7 +223,7 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """
     _check_class_targets(input, target, "nll_loss")
     picked = input.gather(1, target.long().unsqueeze(1)).squeeze(1)  # (N, 1) -> (N,): log p[i, y_i]
-    return _reduce(-picked, reduction, "nll_loss")
+    return reduce_loss(-picked, reduction, "nll_loss")
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -235,7 +253,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     loss = nll_loss(log_p, target, reduction="none")  # (N,)
     if label_smoothing > 0:
         loss = (1 - label_smoothing) * loss - label_smoothing * log_p.mean(dim=1)
-    return _reduce(loss, reduction, "cross_entropy")
+    return reduce_loss(loss, reduction, "cross_entropy")
 
 
 class _Loss(nn.Module):

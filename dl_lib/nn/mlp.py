@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+__all__ = ["count_parameters", "linear", "Linear", "MLP", "mlp_parameter_count"]
+
 
 def linear(X: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     r"""A fully connected layer without its activation: :math:`Y = X W^\top + \mathbf{b}`.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+__all__ = ["heaviside", "perceptron_predict", "perceptron_step", "train_perceptron"]
+
 
 def heaviside(z: Tensor) -> Tensor:
     r"""The unit step, the perceptron's activation.

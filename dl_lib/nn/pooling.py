@@ -14,7 +14,7 @@ import math
 
 from torch import Tensor, nn
 
-from dl_lib.nn.conv import IntPair, _pair, sliding_windows
+from dl_lib.nn.conv import IntPair, as_pair, sliding_windows
 
 __all__ = ["AvgPool2d", "MaxPool2d", "avg_pool2d", "max_pool2d"]
 
@@ -22,9 +22,9 @@ __all__ = ["AvgPool2d", "MaxPool2d", "avg_pool2d", "max_pool2d"]
 def _pool_windows(input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair,
                   pad_value: float, caller: str) -> Tensor:
     """Windows of shape (N, C, H_out, W_out, kH * kW); stride defaults to kernel_size, as in PyTorch."""
-    kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "stride", 1)
-    pad = _pair(padding, "padding", 0)
+    kernel = as_pair(kernel_size, "kernel_size", 1)
+    stride = kernel if stride is None else as_pair(stride, "stride", 1)
+    pad = as_pair(padding, "padding", 0)
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ValueError(f"{caller}: padding must be at most half of kernel_size, "
                          f"got padding={padding!r} for kernel_size={kernel_size!r}")
@@ -83,7 +83,7 @@ class _Pool2d(nn.Module):
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
         for name in ("kernel_size", "stride", "padding"):  # fail here, not at the first forward
-            _pair(getattr(self, name), name, 0 if name == "padding" else 1)
+            as_pair(getattr(self, name), name, 0 if name == "padding" else 1)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
