@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dl_lib.autograd import MLP, SGD, Tensor, softmax_cross_entropy  # noqa: E402
+from dl_lib.autograd import Tensor, TensorMLP, TensorSGD, softmax_cross_entropy  # noqa: E402
 
 SIZES, BATCH, LR = (64, 128, 10), 64, 0.1
 
@@ -54,8 +54,8 @@ def measure(repeats: int = 500, warmup: int = 50, seed: int = 0) -> dict:
     X = rng.standard_normal((BATCH, SIZES[0]))  # float64
     y = rng.integers(0, SIZES[-1], BATCH)
 
-    model = MLP(SIZES, generator=rng)
-    optimizer = SGD(model.parameters(), lr=LR)
+    model = TensorMLP(SIZES, generator=rng)
+    optimizer = TensorSGD(model.parameters(), lr=LR)
     X_ours = Tensor(X)
 
     def numpy_step() -> None:

@@ -16,6 +16,8 @@ from matplotlib.axes import Axes
 
 from dl_lib.autograd.value import topo_order
 
+__all__ = ["draw", "layout"]
+
 LEAF_COLOR, OP_COLOR, ROOT_COLOR = "#DCEBF7", "#F4F4F4", "#FBE3D6"
 
 

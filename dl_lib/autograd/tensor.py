@@ -9,17 +9,19 @@ and its backward rule is two matrix products,
 where :math:`\bar A = \partial L / \partial A` has the shape of :math:`A`. Operations that
 broadcast send their gradient back through :func:`unbroadcast`, which sums it over the axes
 the forward pass stretched. All data is float64. Names follow PyTorch (``requires_grad``,
-``backward``, ``sum(axis, keepdims)``, ``Linear(in_features, out_features)``, ``SGD(params, lr)``).
+``backward``, ``sum(axis, keepdims)``). The layers built on it are in :mod:`dl_lib.autograd.layers`,
+the finite-difference check of its gradients in :mod:`dl_lib.autograd.gradcheck`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from dl_lib.autograd.value import topo_order
+
+__all__ = ["Tensor", "softmax_cross_entropy", "unbroadcast"]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -38,40 +40,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))  # axes broadcasting added in front
     stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
     return grad.sum(axis=stretched, keepdims=True)  # axes of size 1 that were repeated
-
-
-def numerical_grad(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    r"""The gradient of ``f`` at ``x`` by central differences, one element at a time.
-
-    .. math::
-
-        \frac{\partial f}{\partial x_i}
-        \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon}
-
-    The error is :math:`O(\varepsilon^2)` from truncation plus about
-    :math:`\epsilon_\text{machine} |f| / \varepsilon` from rounding. It costs two evaluations
-    of ``f`` per element of ``x``: fine for checking a gradient, far too slow for training.
-
-    Args:
-        f: maps an array of the shape of ``x`` to a number; it may read ``x`` but must not keep it.
-        x: the point, a float64 array. It is perturbed in place and restored before returning.
-        eps: the step :math:`\varepsilon`.
-
-    Returns:
-        An array of the shape of ``x``.
-    """
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise ValueError(f"numerical_grad expects x as a float64 NumPy array, got {type(x).__name__}")
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        saved = x[i]
-        x[i] = saved + eps
-        f_plus = float(f(x))
-        x[i] = saved - eps
-        f_minus = float(f(x))
-        x[i] = saved
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
 
 
 def _as_tensor(x: Tensor | np.ndarray | float) -> Tensor:
@@ -94,7 +62,7 @@ class Tensor:
     Attributes:
         data: the float64 array.
         grad: :math:`\partial L / \partial\, \mathrm{data}`, same shape, after ``L.backward()``;
-            None before. Gradients accumulate until reset to None (``SGD.zero_grad``).
+            None before. Gradients accumulate until reset to None (``TensorSGD.zero_grad``).
     """
 
     __array_ufunc__ = None  # `ndarray * Tensor` must call Tensor.__rmul__, not loop over elements
@@ -318,86 +286,3 @@ def softmax_cross_entropy(logits: Tensor, targets: np.ndarray | Sequence[int]) -
         logits._accumulate(grad * (out.grad / N))
     out._backward = _backward
     return out
-
-
-class Linear:
-    r"""A fully connected layer on :class:`Tensor`: :math:`Y = X W^\top + \mathbf b`.
-
-    Weight ``(out_features, in_features)`` and bias ``(out_features,)`` are drawn from
-    :math:`\mathcal U(-1/\sqrt{n_\text{in}}, 1/\sqrt{n_\text{in}})`, as in ``torch.nn.Linear``.
-
-    Args:
-        in_features, out_features: the sizes of each input and each output.
-        bias: whether to learn :math:`\mathbf b`.
-        generator: a ``np.random.Generator``; None uses NumPy's global generator
-            (seeded by ``dl_lib.set_seed``).
-    """
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 generator: np.random.Generator | None = None) -> None:
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear expects positive sizes, got in_features={in_features}, "
-                             f"out_features={out_features}")
-        rng = np.random if generator is None else generator
-        bound = 1 / math.sqrt(in_features)
-        self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)), requires_grad=True)
-        self.bias = Tensor(rng.uniform(-bound, bound, out_features), requires_grad=True) if bias else None
-
-    def __call__(self, X: Tensor) -> Tensor:
-        in_features = self.weight.shape[1]
-        if X.ndim != 2 or X.shape[1] != in_features:
-            raise ValueError(f"Linear expects input of shape (N, {in_features}), got {X.shape}")
-        Y = X @ self.weight.T  # (N, in) @ (in, out) -> (N, out)
-        return Y if self.bias is None else Y + self.bias  # (out,) broadcasts over the batch
-
-    def parameters(self) -> list[Tensor]:
-        return [self.weight] + ([self.bias] if self.bias is not None else [])
-
-
-class MLP:
-    r"""Linear layers with an activation between them (none after the last), on :class:`Tensor`.
-
-    Args:
-        sizes: layer widths, input first and output last, e.g. ``[64, 128, 10]``.
-        activation: applied after every hidden layer; default ``Tensor.relu``.
-        generator: passed to every :class:`Linear`.
-    """
-
-    def __init__(self, sizes: Sequence[int], activation: Callable[[Tensor], Tensor] = Tensor.relu,
-                 generator: np.random.Generator | None = None) -> None:
-        if len(sizes) < 2:
-            raise ValueError(f"MLP expects at least two layer sizes (input and output), got {list(sizes)}")
-        pairs = zip(sizes[:-1], sizes[1:], strict=True)
-        self.layers = [Linear(n_in, n_out, generator=generator) for n_in, n_out in pairs]
-        self.activation = activation
-
-    def __call__(self, X: Tensor) -> Tensor:
-        for layer in self.layers[:-1]:
-            X = self.activation(layer(X))
-        return self.layers[-1](X)
-
-    def parameters(self) -> list[Tensor]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-
-class SGD:
-    r"""Plain stochastic gradient descent: :math:`\theta \leftarrow \theta - \eta \nabla_\theta L`.
-
-    Args:
-        params: the tensors to update, e.g. ``model.parameters()``.
-        lr: the learning rate :math:`\eta > 0`.
-    """
-
-    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
-        if lr <= 0:
-            raise ValueError(f"SGD expects a positive learning rate lr, got {lr}")
-        self.params, self.lr = list(params), lr
-
-    def step(self) -> None:
-        for p in self.params:
-            if p.grad is not None:
-                p.data = p.data - self.lr * p.grad  # a new array: never writes into the caller's
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None

@@ -20,6 +20,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+__all__ = ["Value", "topo_order"]
+
 
 def topo_order(root: Any) -> list:
     r"""Every node that ``root`` depends on, each after all of its inputs (``root`` last).

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.text import Annotation
 
-from dl_lib.autograd import MLP, Tensor, Value, draw, layout, softmax_cross_entropy
+from dl_lib.autograd import Tensor, TensorMLP, Value, draw, layout, softmax_cross_entropy
 
 
 def _neuron():
@@ -60,7 +60,7 @@ def test_draw_gives_a_reused_input_one_arrow_per_use():
 
 def test_draw_handles_a_tensor_graph_and_shows_shapes():
     rng = np.random.default_rng(0)
-    model = MLP([4, 5, 3], generator=rng)
+    model = TensorMLP([4, 5, 3], generator=rng)
     loss = softmax_cross_entropy(model(Tensor(rng.standard_normal((2, 4)))), [0, 2])
     loss.backward()
     fig, ax = plt.subplots()
