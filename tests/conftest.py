@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")  # tests never open windows
 
@@ -26,3 +31,104 @@ def pytest_terminal_summary(terminalreporter):
         for report in skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             terminalreporter.write_line(f"{report.nodeid}: {reason}")
+
+
+# ------------------------------------------------------------------ test groups
+#
+# A module that shares one expensive set-up (the book build, a graded class, a PostgreSQL server)
+# marks itself `pytest.mark.xdist_group("name")`: all its tests must run on one worker, so that the
+# session fixture runs once. pytest-xdist's own `--dist loadgroup` stopped honouring the marker with
+# pytest 9 (it renames the test ids and pytest no longer reads them back), so this conftest schedules
+# the groups itself: a test's scope is its module's group, or the test alone. The canary at the end
+# of the run fails it if a group ever ran on more than one worker again.
+
+GROUP_MARK = re.compile(r"""xdist_group\(\s*["']([\w.-]+)["']\s*\)""")
+
+
+@functools.lru_cache(maxsize=None)
+def module_group(path: str) -> str | None:
+    """The `xdist_group` a test module declares in its `pytestmark`, read from its source."""
+    file = ROOT / path
+    if not file.is_file():
+        return None
+    found = {m.group(1) for line in file.read_text().splitlines() if line.startswith("pytestmark")
+             for m in GROUP_MARK.finditer(line)}
+    if len(found) > 1:
+        raise ValueError(f"{path} declares several xdist groups {sorted(found)}; a module belongs to one")
+    return found.pop() if found else None
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit of scheduling: the module's group (``group:book``), or the test itself."""
+    group = module_group(nodeid.split("::", 1)[0])
+    return f"group:{group}" if group else nodeid
+
+
+def split_groups(records: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """From (group, worker) records, the groups that ran on more than one worker."""
+    workers: dict[str, set[str]] = {}
+    for group, worker in records:
+        workers.setdefault(group, set()).add(worker)
+    return {g: sorted(w) for g, w in workers.items() if len(w) > 1}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``--dist loadgroup`` (what the Makefile asks for), schedule the groups ourselves."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        os.environ["DL_TEST_GROUP_RECORDS"] = tempfile.mkdtemp(prefix="dl-test-groups-")
+
+
+@pytest.fixture(autouse=True)
+def _record_group(request):
+    """Write down which worker ran each grouped test, for the canary."""
+    marker = request.node.get_closest_marker("xdist_group")
+    records = os.environ.get("DL_TEST_GROUP_RECORDS")
+    if marker and records:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        group = marker.args[0] if marker.args else marker.kwargs.get("name", "default")
+        (Path(records) / f"{group}@{worker}").touch()
+    yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):
+        return
+    records = os.environ.get("DL_TEST_GROUP_RECORDS")
+    if not records or not Path(records).is_dir():
+        return
+    split = split_groups([tuple(p.name.split("@", 1)) for p in Path(records).iterdir()])
+    shutil.rmtree(records, ignore_errors=True)
+    if split:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "; ".join(f"{g} ran on {', '.join(w)}" for g, w in sorted(split.items()))
+        if reporter:
+            reporter.write_line(f"CANARY: test groups were split across workers, so their set-up ran more "
+                                f"than once: {message}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# ------------------------------------------------------------------ required services
+#
+# A service the tests need (PostgreSQL now; a browser or a sandbox tool later) is *required* under
+# CI (`CI` set, as .ci/run does): if it cannot start, the test fails with the reason. On a reader's
+# machine a missing tool is a skip, reported at the end of the run.
+
+
+def service_unavailable(what: str, reason: str) -> None:
+    """Fail (under CI) or skip (elsewhere) a test whose service `what` cannot run, saying why."""
+    message = f"{what} is not available: {reason}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (required under CI: .ci/run installs it)", pytrace=False)
+    pytest.skip(message)

@@ -8,6 +8,7 @@ import pytest
 
 from dl_course import course, grading
 from tests.course import crafted
+from tests.conftest import service_unavailable
 from tests.course.postgres import PostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
@@ -18,7 +19,7 @@ def server(tmp_path_factory):
     try:
         pg = PostgresServer(tmp_path_factory.mktemp("postgres")).start()
     except RuntimeError as error:
-        pytest.skip(f"PostgreSQL is not available, so the PostgreSQL gradebook tests did not run: {error}")
+        service_unavailable("PostgreSQL", f"{error}; the PostgreSQL gradebook tests did not run")
     yield pg
     pg.stop()
 
