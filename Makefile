@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= auto
 
-.PHONY: help book test test-fast lab bench bench-grading exercises constraints clean check-python
+.PHONY: help book test test-fast lab bench bench-grading exercises api constraints clean check-python
 
 help:
 	@echo "make book        build the executed HTML book into _build/html"
@@ -14,6 +14,7 @@ help:
 	@echo "make lab         open JupyterLab on the chapters and the exercises"
 	@echo "make bench       time every chapter, the whole build and class-scale grading (benchmarks/)"
 	@echo "make exercises   regenerate exercises/release from exercises/source with nbgrader"
+	@echo "make api         regenerate the dl_lib subpackages' re-exports from their modules' __all__"
 
 check-python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
@@ -53,6 +54,9 @@ bench-grading: $(STAMP)
 
 exercises: $(STAMP)
 	$(PY) -m dl_course release
+
+api: $(STAMP)
+	$(PY) -m dl_course.api
 
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed -E 's/^(torch==[0-9.]+)\+cpu/\1/' \

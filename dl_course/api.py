@@ -26,7 +26,10 @@ def declared_names(module: Path) -> list[str]:
     """The names in a module's literal ``__all__``; a clear error if it has none."""
     tree = ast.parse(module.read_text(), filename=str(module))
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:
             try:
                 names = ast.literal_eval(node.value)

@@ -16,7 +16,6 @@ Commands act on ``exercises/`` unless ``--course DIR`` says otherwise. Unlike
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from dl_course import grading

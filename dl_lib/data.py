@@ -16,7 +16,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
+import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,15 +25,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pooch
 import torch
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
+from dl_lib.preprocessing import Standardizer
+
+pooch.get_logger().setLevel("WARNING")  # no "Downloading ..." chatter in the book
+
 __all__ = [
     "DataSplits", "stratified_split", "digits", "breast_cancer", "two_moons", "xor",
-    "download", "load_idx", "mnist", "MNIST_FILES", "FASHION_MNIST_FILES", "FASHION_CLASSES",
+    "download", "sha256_of", "load_idx", "mnist", "MNIST_FILES", "FASHION_MNIST_FILES", "FASHION_CLASSES",
 ]
 
 # The SHA-256 sums published for the original files (the same ones torchvision's
@@ -209,10 +215,9 @@ def breast_cancer(val_fraction: float = 0.15, test_fraction: float = 0.15, seed:
     _check_fractions("breast_cancer", val_fraction, test_fraction)
     data = sk_datasets.load_breast_cancer()
     parts = stratified_split(data.data, data.target, val_fraction, test_fraction, seed)
-    if standardize:
-        mean, std = parts[0][0].mean(axis=0), parts[0][0].std(axis=0)
-        std = np.where(std > 0, std, 1.0)  # a constant feature stays as it is
-        parts = [((X - mean) / std, y) for X, y in parts]
+    if standardize:  # statistics of the train split only (chapter 2's Standardizer)
+        scaler = Standardizer().fit(torch.as_tensor(parts[0][0]))
+        parts = [(scaler.transform(torch.as_tensor(X)).numpy(), y) for X, y in parts]
     return _to_splits(parts, list(data.target_names))  # ["malignant", "benign"]
 
 
@@ -257,7 +262,8 @@ def _cache_root(cache_dir: str | Path | None) -> Path:
     return Path(cache_dir or os.environ.get("DL_LIB_DATA") or Path.home() / ".cache" / "dl_lib")
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: str | Path) -> str:
+    """The SHA-256 of a file, as 64 lowercase hex digits (read in 1 MB chunks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -265,58 +271,68 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _copy_local(url: str, output_file: str, pooch_obj: object) -> None:
+    """pooch's downloader for ``file://`` addresses: a copy (pooch itself knows HTTP, FTP and DOI)."""
+    source = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
+    try:
+        shutil.copyfile(source, output_file)
+    except OSError as error:
+        raise urllib.error.URLError(error) from error
+
+
 def download(url: str, sha256: str, filename: str | None = None,
              cache_dir: str | Path | None = None) -> Path:
     r"""Fetch ``url`` into the cache once, check its SHA-256, and return its path.
 
-    A cached file whose SHA-256 matches is returned without touching the network.
-    Otherwise the file is streamed to a temporary file next to its final place,
-    checked, and only then renamed into place, so the cache never holds a partial
-    or corrupt file.
+    This is `pooch <https://www.fatiando.org/pooch>`_'s ``retrieve`` (the downloader SciPy and
+    scikit-image use), with the book's cache folder and error messages. A cached file whose
+    SHA-256 matches is returned without touching the network. Otherwise pooch writes the file
+    to a temporary name next to its final place, checks it, and only then moves it into place,
+    so the cache never holds a partial or corrupt file, and a failed update keeps the old one.
 
     Args:
-        url: where to fetch from (``https://``, ``http://`` or ``file://``).
-        sha256: the expected SHA-256 of the file, 64 hex digits.
+        url: where to fetch from (``https://``, ``http://``, ``ftp://`` or ``file://``).
+        sha256: the expected SHA-256 of the file, 64 hex digits; or, for checkpoints named the
+            ``torch.hub`` way (``resnet18-f37072fd.pth``), a prefix of at least 8 hex digits.
         filename: the name in the cache; defaults to the last part of the URL.
         cache_dir: defaults to ``$DL_LIB_DATA``, else ``~/.cache/dl_lib``.
 
     Raises:
-        ValueError: the fetched file's SHA-256 differs from ``sha256``.
+        ValueError: a malformed ``sha256``, or the fetched file's SHA-256 differs from it.
         RuntimeError: the URL could not be fetched.
     """
     sha256 = sha256.lower()
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise ValueError(f"download: sha256 must be 64 hex digits, got {sha256!r}")
+    if not 8 <= len(sha256) <= 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"download: sha256 must be 64 hex digits (or a prefix of at least 8), got {sha256!r}")
     filename = filename or Path(urllib.parse.urlparse(url).path).name
     if not filename:
         raise ValueError(f"download: cannot take a filename from url {url!r}; pass filename=")
     root = _cache_root(cache_dir)
+    full = len(sha256) == 64
     path = root / filename
-    if path.is_file() and _sha256(path) == sha256:
+    if path.is_file() and sha256_of(path).startswith(sha256):
         return path
-    root.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=root, prefix=f".{filename}.", suffix=".part")
     try:
-        digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    for chunk in iter(lambda: response.read(1 << 20), b""):
-                        out.write(chunk)
-                        digest.update(chunk)
-            except (urllib.error.URLError, OSError) as error:
-                raise RuntimeError(
-                    f"download: could not fetch {url}: {error}. Only the optional MNIST and "
-                    "Fashion-MNIST loaders use the network; the book itself never needs it."
-                ) from error
-        if digest.hexdigest() != sha256:
-            raise ValueError(f"download: SHA-256 mismatch for {url}: expected {sha256}, "
-                             f"got {digest.hexdigest()}")
-        os.replace(tmp, path)  # atomic: the file appears whole or not at all
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+        fetched = pooch.retrieve(
+            url, known_hash=f"sha256:{sha256}" if full else None, fname=filename, path=root,
+            downloader=_copy_local if url.startswith("file:") else None, progressbar=False,
+        )
+    except ValueError as error:
+        if "does not match the known hash" not in str(error):
+            raise
+        got = re.search(r"but got ([0-9a-f]{64})", str(error))
+        raise ValueError(f"download: SHA-256 mismatch for {url}: expected {sha256}, "
+                         f"got {got.group(1) if got else 'another hash'}") from None
+    except OSError as error:  # URLError and requests' errors are OSErrors too
+        raise RuntimeError(
+            f"download: could not fetch {url}: {error}. Only the optional MNIST and Fashion-MNIST "
+            "loaders and pre-trained checkpoints use the network; the book itself never needs it."
+        ) from error
+    if not full and not sha256_of(fetched).startswith(sha256):  # a hub-style prefix, checked after
+        got = sha256_of(fetched)
+        Path(fetched).unlink()
+        raise ValueError(f"download: SHA-256 mismatch for {url}: expected a hash starting {sha256}, got {got}")
+    return Path(fetched)
 
 
 # IDX type codes (third byte of the magic number) and the big-endian dtypes they stand for.

@@ -24,9 +24,11 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from dl_lib.data import download, sha256_of
+
 __all__ = [
     "WEIGHTS", "freeze", "unfreeze", "count_trainable", "replace_head", "few_shot_indices",
-    "few_shot_subset", "sha256_of", "save_pretrained", "load_pretrained",
+    "few_shot_subset", "save_pretrained", "load_pretrained",
 ]
 
 # Names a reader can pass to `load_pretrained`, resolved to published checkpoints. The hex digits
@@ -164,15 +166,6 @@ def few_shot_subset(X: Tensor, y: Tensor, per_class: int, seed: int) -> tuple[Te
     return X[index], y[index]
 
 
-def sha256_of(path: str | Path) -> str:
-    """The SHA-256 of a file, as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_pretrained(model: nn.Module, directory: str | Path, name: str) -> Path:
     r"""Publish ``model``'s ``state_dict`` as ``directory/<name>-<first 8 hex digits of its SHA-256>.pth``.
 
@@ -195,12 +188,13 @@ def save_pretrained(model: nn.Module, directory: str | Path, name: str) -> Path:
 
 
 def load_pretrained(name_or_path: str | Path, sha256: str | None = None, cache_dir: str | Path | None = None,
-                    map_location: str | torch.device = "cpu", progress: bool = False) -> dict[str, Tensor]:
+                    map_location: str | torch.device = "cpu") -> dict[str, Tensor]:
     r"""A pre-trained ``state_dict``, from a name in `WEIGHTS`, a URL, or a local file.
 
     A name or a URL (``https://``, ``file://``) is fetched as ``torch.hub.load_state_dict_from_url``
-    does: once, into ``cache_dir`` (default ``$TORCH_HOME/hub/checkpoints``), checked against the
-    hex digits after the last ``-`` of its file name, and read from the cache afterwards. Then
+    does, by :func:`dl_lib.data.download`: once, into ``cache_dir`` (default
+    ``$TORCH_HOME/hub/checkpoints``), checked against ``sha256`` or else the hex digits after the
+    last ``-`` of its file name, and read from the cache afterwards. Then
     ``sha256`` (64 hex digits, or a prefix of at least 8), when given, is checked against the
     file, which is unpickled with ``weights_only=True``: a checkpoint is a pickle, and this
     accepts only tensors and plain containers, so a malicious file cannot run code.
@@ -218,11 +212,12 @@ def load_pretrained(name_or_path: str | Path, sha256: str | None = None, cache_d
     if "://" in source:
         filename = Path(urllib.parse.urlparse(source).path).name
         cache = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
-        path = cache / filename
-        if not path.is_file():  # the cache: a file is fetched once
-            cache.mkdir(parents=True, exist_ok=True)
-            hash_prefix = torch.hub.HASH_REGEX.search(filename)  # "resnet18-f37072fd.pth" -> "f37072fd"
-            torch.hub.download_url_to_file(source, str(path), hash_prefix and hash_prefix.group(1), progress)
+        hash_prefix = torch.hub.HASH_REGEX.search(filename)  # "resnet18-f37072fd.pth" -> "f37072fd"
+        expected = sha256 or (hash_prefix and hash_prefix.group(1))
+        if not expected:
+            raise ValueError(f"load_pretrained: {source} carries no hash in its name; pass sha256= so the "
+                             "download can be checked")
+        path = download(source, expected, filename, cache)  # once; checked; from the cache afterwards
     else:
         path = Path(source)
         if not path.is_file():

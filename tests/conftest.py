@@ -45,7 +45,7 @@ def pytest_terminal_summary(terminalreporter):
 GROUP_MARK = re.compile(r"""xdist_group\(\s*["']([\w.-]+)["']\s*\)""")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def module_group(path: str) -> str | None:
     """The `xdist_group` a test module declares in its `pytestmark`, read from its source."""
     file = ROOT / path

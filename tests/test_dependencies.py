@@ -18,10 +18,10 @@ import re
 import subprocess
 import sys
 import textwrap
-import tomllib
 from importlib import metadata
 
 import pytest
+import tomllib
 
 from tests.conftest import ROOT
 
@@ -183,5 +183,6 @@ def test_the_bare_environment_refuses_what_is_not_declared(bare):
 
 
 def test_dl_lib_never_imports_the_course_package():
-    offenders = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if "dl_course" in imported_top_levels(p.read_text())]
+    offenders = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+                 if "dl_course" in imported_top_levels(p.read_text())]
     assert not offenders, f"dl_lib must not import dl_course: {offenders}"

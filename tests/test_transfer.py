@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pickle
 from collections import OrderedDict
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
 from dl_lib import transfer
+from dl_lib.data import sha256_of
 from dl_lib.nn import count_parameters
 from dl_lib.transfer import (
     count_trainable,
@@ -19,7 +21,6 @@ from dl_lib.transfer import (
     load_pretrained,
     replace_head,
     save_pretrained,
-    sha256_of,
     unfreeze,
 )
 
@@ -242,7 +243,7 @@ def test_load_pretrained_refuses_a_download_whose_name_hash_does_not_match(check
     _, path = checkpoint
     forged = path.with_name("tiny_cnn-00000000.pth")
     path.rename(forged)
-    with pytest.raises(RuntimeError, match="invalid hash value"):
+    with pytest.raises(ValueError, match="SHA-256 mismatch.*expected a hash starting 00000000"):
         load_pretrained(forged.as_uri(), cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache" / forged.name).exists(), "a rejected download must not enter the cache"
 
@@ -250,15 +251,25 @@ def test_load_pretrained_refuses_a_download_whose_name_hash_does_not_match(check
 def test_load_pretrained_resolves_registered_names(monkeypatch, tmp_path):
     fetched = []
 
-    def fake_download(url, dst, hash_prefix=None, progress=True):
-        fetched.append((url, hash_prefix))
-        torch.save({"w": torch.ones(2)}, dst)
+    def fake_download(url, sha256, filename, cache_dir):
+        fetched.append((url, sha256))
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        torch.save({"w": torch.ones(2)}, Path(cache_dir) / filename)
+        return Path(cache_dir) / filename
 
-    monkeypatch.setattr(torch.hub, "download_url_to_file", fake_download)
+    monkeypatch.setattr(transfer, "download", fake_download)
     state = load_pretrained("resnet18", cache_dir=tmp_path)
     assert fetched == [(transfer.WEIGHTS["resnet18"], "f37072fd")]
     assert torch.equal(state["w"], torch.ones(2))
     assert (tmp_path / "resnet18-f37072fd.pth").is_file()
+
+
+def test_load_pretrained_needs_a_hash_for_a_url(checkpoint, tmp_path):
+    _, path = checkpoint  # "tiny_cnn.pth": no hash in the name, and none given
+    plain = path.with_name("tiny_cnn.pth")
+    path.rename(plain)
+    with pytest.raises(ValueError, match="carries no hash in its name; pass sha256="):
+        load_pretrained(plain.as_uri(), cache_dir=tmp_path / "cache")
 
 
 class _Payload:

@@ -34,8 +34,13 @@ def submission(released, model_answers: dict[str, str], replace: dict[str, str])
     return nb
 
 
-def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]]) -> dict:
-    """Grade every student's submission in one run; return {student: {grade cell: (score, max)}}."""
+def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]],
+              errors: dict | None = None) -> dict:
+    """Grade every student's submission in one run; return {student: {grade cell: (score, max)}}.
+
+    ``errors``, when given, is filled with {student: {grade_id: [exception names in that cell's output]}}.
+    """
+    errors = {} if errors is None else errors
     scratch = tmp_path / "course"
     release_dir = course.generate(assignment, scratch)
     nb_name = source_notebook(COURSE, assignment).name
@@ -48,6 +53,12 @@ def autograde(tmp_path, assignment: str, students: dict[str, dict[str, str]]) ->
         nbformat.write(submission(released, model_answers, replace), target / nb_name)
     course.nbgrader(["autograde", assignment, "--force", "--create"], cwd=scratch, timeout=1800)
     grades = {}
+    for student in students:
+        graded = nbformat.read(scratch / "autograded" / student / assignment / nb_name, as_version=4)
+        errors[student] = {
+            meta(c).get("grade_id"): [o.get("ename") for o in c.get("outputs", []) if o.get("output_type") == "error"]
+            for c in graded.cells if c.cell_type == "code" and meta(c).get("grade_id")
+        }
     with course.gradebook(course.db_url(scratch)) as gb:
         for student in students:
             notebook = gb.find_submission_notebook(nb_name.removesuffix(".ipynb"), assignment, student)
@@ -68,14 +79,24 @@ def test_wrong_solutions_lose_points(assignment, tmp_path):
             cases[f"wrong{len(cases):02d}"] = (grade_id, description, code)
     students = {"model_answer": {}} | {s: {gid: code} for s, (gid, _, code) in cases.items()}
 
-    grades = autograde(tmp_path, assignment, students)
+    errors: dict = {}
+    grades = autograde(tmp_path, assignment, students, errors)
 
     # Written answers (manually graded cells) wait for a person; only the autograded tests count here.
     full = {cell: score for cell, score in grades["model_answer"].items() if cell in graded_cells(source)}
     assert full and all(score == top for score, top in full.values()), f"model answer lost points: {full}"
-    survivors = []
+    survivors, wrong_reason = [], []
     for student, (grade_id, description, _) in cases.items():
         score, top = grades[student][f"test_{grade_id}"]
         if score >= top:
             survivors.append(f"{grade_id}: {description!r} scored {score}/{top}")
+            continue
+        # The point must be lost to the check of the cell meant to catch this mistake (an assertion
+        # there, whose message tells the student what is wrong), not to an error of the solution's own.
+        own = errors[student].get(grade_id, [])
+        caught = errors[student].get(f"test_{grade_id}", [])
+        if own or caught != ["AssertionError"]:
+            wrong_reason.append(f"{grade_id}: {description!r}: its own cell raised {own or 'nothing'}, "
+                                f"test_{grade_id} raised {caught or 'nothing'} (expected one AssertionError)")
     assert not survivors, "wrong solutions that still got full marks:\n" + "\n".join(survivors)
+    assert not wrong_reason, "wrong solutions that lost points for the wrong reason:\n" + "\n".join(wrong_reason)
