@@ -4,6 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= auto
+# Extra options for pip, e.g. the PyTorch CPU wheels on a Linux machine without a GPU (see README):
+#   make PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple" test
+PIP_ARGS ?=
 
 .PHONY: help book test test-fast lab bench bench-grading exercises api constraints clean check-python
 
@@ -28,7 +31,7 @@ check-python:
 $(STAMP): pyproject.toml constraints.txt | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --quiet --upgrade "pip>=23.1"
-	$(PY) -m pip install --quiet --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --quiet $(PIP_ARGS) -c constraints.txt -e ".[dev]"
 	@touch $@
 
 book: $(STAMP)

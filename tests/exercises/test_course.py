@@ -35,12 +35,14 @@ def test_every_part_has_a_graded_test_with_hidden_tests(assignment):
         assert meta(tests[mine[0]]).get("points", 0) > 0
 
 
+@pytest.mark.slow  # runs the notebook or nbgrader
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_scores_full_marks(assignment):
     findings = course.validate(source_notebook(COURSE, assignment))
     assert findings == {}, course._report(findings)
 
 
+@pytest.mark.slow  # runs the notebook or nbgrader
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_scores_zero(assignment):
     findings = course.validate(released_notebook(assignment), invert=True)
@@ -53,6 +55,7 @@ def _comparable(nb) -> str:
     return nbformat.writes(nb)
 
 
+@pytest.mark.slow  # runs the notebook or nbgrader
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_committed_release_is_what_nbgrader_generates_today(assignment, tmp_path):
     fresh_dir = course.generate(assignment, tmp_path)
