@@ -11,6 +11,7 @@ per parameter that has a gradient.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any, ClassVar
 
@@ -28,7 +29,7 @@ def check_range(
     The message names the argument and its allowed range, e.g.
     ``"momentum must be >= 0.0, got -0.5"``. NaN is refused too.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # NumPy's scalars are Real too
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     too_high = high is not None and (value >= high if high_open else value > high)
     if not value >= low or too_high:  # `not >=` also catches NaN

@@ -2,6 +2,7 @@
 
 import copy
 
+import numpy as np
 import pytest
 import torch
 
@@ -187,3 +188,6 @@ def test_check_range_bounds():
         check_range("x", 1.0, 0.0, 1.0, high_open=True)
     with pytest.raises(TypeError, match="x must be a number, got bool"):
         check_range("x", True, 0.0)
+    check_range("x", np.float32(0.5), 0.0, 1.0)  # NumPy's scalars are numbers too
+    with pytest.raises(TypeError, match="x must be a number, got Tensor"):
+        check_range("x", torch.tensor(0.5), 0.0)
