@@ -51,7 +51,7 @@ def time_exercise(assignment: str) -> float:
     start = time.perf_counter()
     findings = course.validate(path)
     if findings:
-        raise RuntimeError(f"{assignment} does not validate: {course._report(findings)}")
+        raise RuntimeError(f"{assignment} does not validate: {course.report(findings)}")
     return time.perf_counter() - start
 
 

@@ -76,7 +76,8 @@ def test_the_top_package_lists_its_modules():
 def code_sources() -> dict[str, str]:
     """Every piece of code the rules cover: dl_lib and tests files, chapter and exercise code cells."""
     sources = {str(p.relative_to(ROOT)): p.read_text() for p in sorted(PACKAGE.rglob("*.py"))}
-    sources |= {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / "tests").rglob("*.py"))}
+    for folder in ("dl_course", "tests", "benchmarks"):
+        sources |= {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / folder).rglob("*.py"))}
     for nb in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "exercises" / "source").glob("*/*.ipynb")):
         cells = json.loads(nb.read_text())["cells"]
         code = [c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in cells
@@ -87,15 +88,18 @@ def code_sources() -> dict[str, str]:
     return sources
 
 
+OURS = {"dl_lib", "dl_course"}
+
+
 def dl_lib_aliases(tree: ast.AST) -> dict[str, str]:
-    """Local names bound to dl_lib modules: ``from dl_lib import data`` -> {"data": "dl_lib.data"}."""
+    """Local names bound to our modules: ``from dl_lib import data`` -> {"data": "dl_lib.data"}."""
     aliases = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.startswith("dl_lib"):
-                    aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else "dl_lib"
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dl_lib"):
+                if alias.name.split(".")[0] in OURS:
+                    aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in OURS:
             for alias in node.names:
                 full = f"{node.module}.{alias.name}"
                 if importlib.util.find_spec(node.module) and _is_module(full):
@@ -132,6 +136,7 @@ def test_no_private_name_crosses_a_file():
 def test_the_private_name_check_catches_both_kinds():
     planted = "from dl_lib.nn.losses import _reduce\nfrom dl_lib import features\nfeatures._runs(1)\n"
     assert private_crossings(planted, "x.py") == ["from dl_lib.nn.losses import _reduce", "features._runs"]
+    assert private_crossings("from dl_course import course\ncourse._report({})\n", "x.py") == ["course._report"]
 
 
 def deep_imports(source: str) -> list[str]:

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from dl_course import course, grading
+from dl_course import cli, course, grading
 from tests.course import crafted
 from tests.conftest import service_unavailable
 from tests.course.postgres import PostgresServer
@@ -57,6 +57,6 @@ def test_regrading_gives_identical_grades(graded):
 def test_export_reads_postgres(graded, tmp_path):
     root, _ = graded
     target = tmp_path / "grades.csv"
-    assert course.main(["--course", str(root), "export", str(target)]) == 0
+    assert cli.main(["--course", str(root), "export", str(target)]) == 0
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(open(target))}
     assert rows["good"] == 11.0 and rows["partly"] == 9.0

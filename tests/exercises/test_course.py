@@ -39,14 +39,14 @@ def test_every_part_has_a_graded_test_with_hidden_tests(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_scores_full_marks(assignment):
     findings = course.validate(source_notebook(COURSE, assignment))
-    assert findings == {}, course._report(findings)
+    assert findings == {}, course.report(findings)
 
 
 @pytest.mark.slow  # runs the notebook or nbgrader
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_scores_zero(assignment):
     findings = course.validate(released_notebook(assignment), invert=True)
-    assert findings == {}, course._report(findings)
+    assert findings == {}, course.report(findings)
 
 
 def _comparable(nb) -> str:
