@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from dl_lib.generative.vae import negative_elbo, reparameterize
 from dl_lib.nn import MLP
@@ -79,7 +80,7 @@ class Autoencoder(nn.Module):
         return self.decode(self.encode(X))
 
 
-def corrupt(X: Tensor, noise_std: float = 0.0, mask_prob: float = 0.0,
+def corrupt(X: Tensor, noise_std: float | Tensor = 0.0, mask_prob: float = 0.0,
             generator: torch.Generator | None = None, clip: bool = True) -> Tensor:
     r"""A corrupted copy of ``X`` for a denoising autoencoder: additive Gaussian noise and masking.
 
@@ -95,7 +96,8 @@ def corrupt(X: Tensor, noise_std: float = 0.0, mask_prob: float = 0.0,
 
     Args:
         X: inputs, any shape; pixels in [0, 1] when ``clip``.
-        noise_std: :math:`\sigma \ge 0`.
+        noise_std: :math:`\sigma \ge 0`, a number or a tensor broadcastable to ``X``
+            (e.g. shape ``(N, 1)`` for a different noise level per example).
         mask_prob: :math:`p \in [0, 1]`.
         generator: random generator on the device of ``X``, or None for the global one.
         clip: keep the result in [0, 1], the range of pixel intensities.
@@ -103,7 +105,13 @@ def corrupt(X: Tensor, noise_std: float = 0.0, mask_prob: float = 0.0,
     Returns:
         The corrupted inputs, the shape and dtype of ``X``.
     """
-    if not noise_std >= 0:
+    if isinstance(noise_std, Tensor):
+        try:
+            torch.broadcast_shapes(noise_std.shape, X.shape)
+        except RuntimeError:
+            raise ValueError(f"corrupt expects noise_std broadcastable to {tuple(X.shape)}, "
+                             f"got shape {tuple(noise_std.shape)}") from None
+    if not bool((torch.as_tensor(noise_std) >= 0).all()):
         raise ValueError(f"corrupt expects noise_std >= 0, got {noise_std}")
     if not 0 <= mask_prob <= 1:
         raise ValueError(f"corrupt expects mask_prob in [0, 1], got {mask_prob}")
@@ -220,7 +228,7 @@ class VAE(nn.Module):
 
 
 def train_vae(model: VAE, X: Tensor, num_epochs: int = 100, batch_size: int = 128, lr: float = 1e-3,
-              beta: float = 1.0, seed: int = 0) -> dict[str, list[float]]:
+              beta: float = 1.0, seed: int = 0, progress: bool = True) -> dict[str, list[float]]:
     r"""Train a :class:`VAE` with Adam on the negative ELBO; return the loss terms per epoch.
 
     Each epoch shuffles ``X`` (with a generator seeded by ``seed``), and for every batch
@@ -233,6 +241,7 @@ def train_vae(model: VAE, X: Tensor, num_epochs: int = 100, batch_size: int = 12
         num_epochs, batch_size, lr: as usual; ``lr`` is Adam's learning rate.
         beta: the weight of the KL term (1 for the ELBO).
         seed: seeds the shuffling and the reparameterization noise.
+        progress: show a progress bar over epochs.
 
     Returns:
         ``{"loss": [...], "reconstruction": [...], "kl": [...]}``: per epoch, the example-weighted
@@ -251,7 +260,7 @@ def train_vae(model: VAE, X: Tensor, num_epochs: int = 100, batch_size: int = 12
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"loss": [], "reconstruction": [], "kl": []}
     model.train()
-    for _ in range(num_epochs):
+    for _ in tqdm(range(num_epochs), desc=f"train_vae (beta={beta:g})", unit="epoch", disable=not progress):
         totals = torch.zeros(3, device=device)
         for idx in torch.randperm(len(X), generator=order).split(batch_size):
             batch = X[idx.to(device)]

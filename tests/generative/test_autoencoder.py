@@ -74,6 +74,10 @@ def test_corrupt_noise_and_masking():
     assert torch.equal(X, copy), "X must not change"
     again = corrupt(X, noise_std=1.0, generator=torch.Generator().manual_seed(0))
     assert torch.equal(clipped, again)
+    levels = torch.tensor([[0.0], [0.5]], dtype=torch.float64).repeat_interleave(200, dim=0)  # (400, 1)
+    per_example = corrupt(X, noise_std=levels, clip=False, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(per_example[:200], X[:200]), "noise level 0 for the first half"
+    assert per_example[200:].std().item() == pytest.approx(0.5, rel=0.03)
 
 
 def test_reconstruction_error_per_example():
@@ -160,6 +164,10 @@ def test_errors_name_the_problem():
         vae.sample(-1)
     with pytest.raises(ValueError, match="noise_std >= 0"):
         corrupt(torch.zeros(2, 2), noise_std=-0.1)
+    with pytest.raises(ValueError, match="noise_std >= 0"):
+        corrupt(torch.zeros(2, 2), noise_std=torch.tensor([[0.1], [-0.1]]))
+    with pytest.raises(ValueError, match="noise_std broadcastable"):
+        corrupt(torch.zeros(2, 2), noise_std=torch.zeros(3, 1))
     with pytest.raises(ValueError, match=r"mask_prob in \[0, 1\]"):
         corrupt(torch.zeros(2, 2), mask_prob=1.5)
     with pytest.raises(TypeError, match="floating-point X"):
