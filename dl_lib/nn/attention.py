@@ -75,6 +75,8 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
     r"""Softmax over the last dimension, ignoring the positions where ``mask`` is ``False``.
 
     Forbidden positions get a score of :math:`-\infty`, hence weight :math:`e^{-\infty} = 0`.
+    The softmax itself is chapter 4's (`dl_lib.nn.softmax`), here in PyTorch's fused form,
+    which computes the same numbers in one pass over the scores.
     A row with no allowed position at all gets weights 0 everywhere (not NaN), as in
     ``torch.nn.functional.scaled_dot_product_attention``. Scores that are already
     :math:`-\infty` (from a float mask) count as forbidden too.
@@ -91,7 +93,7 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
             raise ValueError(f"masked_softmax expects a boolean mask, got {mask.dtype}")
         scores = scores.masked_fill(~mask, float("-inf"))
     empty_row = torch.isneginf(scores).all(dim=-1, keepdim=True)  # no key may be attended to
-    weights = softmax(scores.masked_fill(empty_row, 0.0), dim=-1)  # 0 instead of -inf: no NaN
+    weights = torch.softmax(scores.masked_fill(empty_row, 0.0), dim=-1)  # 0 instead of -inf: no NaN
     return weights.masked_fill(empty_row, 0.0)
 
 
@@ -358,7 +360,15 @@ class AdditiveAttention(nn.Module):
             raise ValueError(f"AdditiveAttention expects query (B, q), keys (B, S, k) and values "
                              f"(B, S, v), got {tuple(query.shape)}, {tuple(keys.shape)}, "
                              f"{tuple(values.shape)}")
-        hidden = torch.tanh(self.W_q(query)[:, None, :] + self.W_k(keys))  # (B, 1, H) + (B, S, H)
+        return self.attend(query, self.W_k(keys), values, mask)
+
+    def attend(self, query: Tensor, projected_keys: Tensor, values: Tensor,
+               mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """`forward` with the keys already projected, ``W_k(keys)`` ``(B, S, hidden)``.
+
+        A decoder queries the same keys at every output step: it projects them once.
+        """
+        hidden = torch.tanh(self.W_q(query)[:, None, :] + projected_keys)  # (B, 1, H) + (B, S, H)
         scores = self.w_v(hidden).squeeze(-1)  # (B, S)
         weights = masked_softmax(scores, mask)  # (B, S)
         context = (weights[:, :, None] * values).sum(dim=1)  # (B, v)

@@ -20,9 +20,9 @@ import copy
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from dl_lib.nn.activations import gelu, relu
 from dl_lib.nn.attention import MultiheadAttention
 from dl_lib.nn.dropout import Dropout
 from dl_lib.nn.mlp import Linear
@@ -187,12 +187,13 @@ class LearnedPositionalEncoding(nn.Module):
 
 
 def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """Chapter 4's ReLU or GELU (exact), in PyTorch's fused form for speed; or any callable."""
     if callable(activation):
         return activation
     if activation == "relu":
-        return relu
+        return torch.relu
     if activation == "gelu":
-        return gelu
+        return F.gelu
     raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
 
 
