@@ -16,6 +16,7 @@ Commands act on ``exercises/`` unless ``--course DIR`` says otherwise. Unlike
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from dl_course import grading
@@ -28,7 +29,7 @@ from dl_course.course import (
     validate,
 )
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,8 +63,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 on success, 1 when a test or a submission failed, 2 on bad input."""
     args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """What ``main`` does once the arguments are parsed."""
     where = args.course.resolve()
+    if not (where / "nbgrader_config.py").is_file() and args.command != "validate":
+        raise FileNotFoundError(f"{where} is not a course folder (it has no nbgrader_config.py); "
+                                "pass --course DIR or run from the repository")
     if args.command == "validate":
         findings = validate(args.notebook, invert=args.invert)
         print(report(findings))

@@ -28,7 +28,7 @@ import nbformat
 
 from dl_course.course import COURSE_DIR, db_url, gradebook, tool_env
 
-__all__ = ["Outcome", "autograde", "check_submission", "grade_one", "read_scores", "report", "students"]
+__all__ = ["Outcome", "autograde", "check_submission", "diagnose", "grade_one", "read_scores", "report", "students"]
 
 
 @dataclass
@@ -89,7 +89,8 @@ def _limit_memory(megabytes: int):
     return apply
 
 
-def _diagnose(log: str) -> str:
+def diagnose(log: str) -> str:
+    """The reason a grading process failed, in words a person reads, from its log."""
     if "DeadKernelError" in log or "Kernel died" in log:
         return "the kernel died while running the notebook (a crash, os._exit or memory exhaustion)"
     if "UnresponsiveKernelError" in log:
@@ -136,7 +137,7 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
         log = done.stdout + done.stderr
         if done.returncode != 0:
             outcome.failed = True
-            reason = _diagnose(log)
+            reason = diagnose(log)
             unreadable = any("valid notebook" in p or " is empty" in p for p in outcome.problems)
             if not (unreadable and "JSON" in reason):  # already said, in plainer words
                 outcome.problems.append(reason)
