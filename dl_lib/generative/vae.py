@@ -40,35 +40,37 @@ def _check_pair(caller: str, mu: Tensor, logvar: Tensor) -> None:
 
 def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
                    generator: torch.Generator | None = None) -> Tensor:
-    r"""Sample :math:`\mathbf{z} = \boldsymbol\mu + \boldsymbol\sigma \odot \boldsymbol\varepsilon` differentiably.
+    r"""Sample z = mu + sigma * eps from N(mu, diag(sigma^2)), differentiably.
 
     The *reparameterization trick*: the randomness comes from a standard normal
-    :math:`\boldsymbol\varepsilon \sim \mathcal{N}(\mathbf{0}, I)` that does not depend on the
-    parameters, and the sample is a differentiable function of them,
+    :math:`\boldsymbol\varepsilon \sim \mathcal{N}(\mathbf{0}, I)` that does not
+    depend on the parameters, and the sample is a differentiable function of them,
 
     .. math::
 
         \mathbf{z} = \boldsymbol\mu + \boldsymbol\sigma \odot \boldsymbol\varepsilon,
         \qquad \boldsymbol\sigma = \exp\big(\tfrac12 \log\boldsymbol\sigma^2\big),
 
-    so :math:`\partial z_j / \partial \mu_j = 1` and :math:`\partial z_j / \partial \sigma_j = \varepsilon_j`.
+    so :math:`\partial z_j / \partial \mu_j = 1` and
+    :math:`\partial z_j / \partial \sigma_j = \varepsilon_j`.
     The same as ``torch.distributions.Normal(mu, std).rsample()``.
 
     Args:
         mu: means, shape ``(*, latent_dim)``.
         logvar: log-variances :math:`\log\sigma^2`, the shape of ``mu``.
         eps: the standard-normal noise, the shape of ``mu``; drawn when None.
-        generator: the random generator for drawing ``eps`` (on the device of ``mu``), or None.
+        generator: the generator for drawing ``eps`` (on ``mu``'s device), or None.
 
     Returns:
         ``z``, the shape of ``mu``.
     """
     _check_pair("reparameterize", mu, logvar)
     if eps is None:
-        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype,
+                          device=mu.device)
     elif eps.shape != mu.shape:
-        raise ValueError(f"reparameterize expects eps of the shape of mu {tuple(mu.shape)}, "
-                         f"got {tuple(eps.shape)}")
+        raise ValueError(f"reparameterize expects eps of the shape of mu "
+                         f"{tuple(mu.shape)}, got {tuple(eps.shape)}")
     std = torch.exp(0.5 * logvar)  # sigma, not sigma^2
     return mu + std * eps
 
@@ -77,13 +79,14 @@ def gaussian_kl(mu: Tensor, logvar: Tensor, prior_mu: Tensor | None = None,
                 prior_logvar: Tensor | None = None) -> Tensor:
     r"""KL divergence between diagonal Gaussians, summed over the latent dimensions.
 
-    For :math:`q = \mathcal{N}(\boldsymbol\mu, \operatorname{diag}\boldsymbol\sigma^2)` and the
-    prior :math:`p = \mathcal{N}(\mathbf{m}, \operatorname{diag}\mathbf{s}^2)`,
+    For :math:`q = \mathcal{N}(\boldsymbol\mu, \operatorname{diag}\boldsymbol\sigma^2)`
+    and the prior :math:`p = \mathcal{N}(\mathbf{m}, \operatorname{diag}\mathbf{s}^2)`,
 
     .. math::
 
         D_\mathrm{KL}(q \,\|\, p) = \frac12 \sum_{j=1}^{d} \Big(
-            \log\frac{s_j^2}{\sigma_j^2} + \frac{\sigma_j^2 + (\mu_j - m_j)^2}{s_j^2} - 1 \Big),
+            \log\frac{s_j^2}{\sigma_j^2}
+            + \frac{\sigma_j^2 + (\mu_j - m_j)^2}{s_j^2} - 1 \Big),
 
     which for the standard-normal prior (the default) is
     :math:`\tfrac12 \sum_j (\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1)`. The same as
@@ -91,7 +94,7 @@ def gaussian_kl(mu: Tensor, logvar: Tensor, prior_mu: Tensor | None = None,
 
     Args:
         mu, logvar: the mean and log-variance of :math:`q`, shape ``(*, latent_dim)``.
-        prior_mu, prior_logvar: those of :math:`p`, broadcastable to ``mu``; None means 0
+        prior_mu, prior_logvar: those of :math:`p`, broadcastable to ``mu``; None: 0
             (the standard normal :math:`\mathcal{N}(\mathbf{0}, I)`).
 
     Returns:
@@ -104,8 +107,8 @@ def gaussian_kl(mu: Tensor, logvar: Tensor, prior_mu: Tensor | None = None,
         try:
             torch.broadcast_shapes(value.shape, mu.shape)
         except RuntimeError:
-            raise ValueError(f"gaussian_kl expects {name} broadcastable to {tuple(mu.shape)}, "
-                             f"got {tuple(value.shape)}") from None
+            raise ValueError(f"gaussian_kl expects {name} broadcastable to "
+                             f"{tuple(mu.shape)}, got {tuple(value.shape)}") from None
     var_ratio = torch.exp(logvar - prior_logvar)  # sigma^2 / s^2
     mean_term = (mu - prior_mu).square() * torch.exp(-prior_logvar)  # (mu - m)^2 / s^2
     per_dim = 0.5 * (var_ratio + mean_term - 1.0 - (logvar - prior_logvar))
@@ -114,23 +117,27 @@ def gaussian_kl(mu: Tensor, logvar: Tensor, prior_mu: Tensor | None = None,
 
 def negative_elbo(logits: Tensor, X: Tensor, mu: Tensor, logvar: Tensor,
                   beta: float = 1.0) -> tuple[Tensor, Tensor, Tensor]:
-    r"""The VAE's loss: the negative evidence lower bound with a Bernoulli decoder, averaged over the batch.
+    r"""The VAE's loss: the negative ELBO with a Bernoulli decoder, a batch mean.
 
-    With the decoder's pixel probabilities :math:`\hat{\mathbf{x}} = \operatorname{sigmoid}(\text{logits})`
-    and one sample :math:`\mathbf{z}` from the encoder, for each example
+    With the decoder's pixel probabilities
+    :math:`\hat{\mathbf{x}} = \operatorname{sigmoid}(\text{logits})` and one sample
+    :math:`\mathbf{z}` from the encoder, for each example
 
     .. math::
 
         -\mathrm{ELBO}_\beta(\mathbf{x}) = \underbrace{-\sum_{i=1}^{D}
-            \big(x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\big)}_{\text{reconstruction}}
-            + \beta\, D_\mathrm{KL}\big(\mathcal{N}(\boldsymbol\mu, \operatorname{diag}\boldsymbol\sigma^2)
-            \,\|\, \mathcal{N}(\mathbf{0}, I)\big).
+            \big(x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\big)
+            }_{\text{reconstruction}}
+            + \beta\, D_\mathrm{KL}\big(\mathcal{N}(\boldsymbol\mu,
+            \operatorname{diag}\boldsymbol\sigma^2) \,\|\,
+            \mathcal{N}(\mathbf{0}, I)\big).
 
-    Both terms are *sums* over an example's dimensions (pixels, latent units), and the loss
-    is their *mean* over the batch. :math:`\beta = 1` is the ELBO of Kingma and Welling
-    (2014); :math:`\beta \ne 1` is the :math:`\beta`-VAE of Higgins et al. (2017). Pixels
-    :math:`x_i \in [0, 1]` need not be binary; the reconstruction term is then a cross-entropy,
-    computed on logits (``F.binary_cross_entropy_with_logits``) for numerical stability.
+    Both terms are *sums* over an example's dimensions (pixels, latent units), and
+    the loss is their *mean* over the batch. :math:`\beta = 1` is the ELBO of Kingma
+    and Welling (2014); :math:`\beta \ne 1` the :math:`\beta`-VAE of Higgins et al.
+    (2017). Pixels :math:`x_i \in [0, 1]` need not be binary; the reconstruction
+    term is then a cross-entropy, computed on logits
+    (``F.binary_cross_entropy_with_logits``) for numerical stability.
 
     Args:
         logits: the decoder's outputs before the sigmoid, shape ``(N, D)``.
@@ -139,21 +146,24 @@ def negative_elbo(logits: Tensor, X: Tensor, mu: Tensor, logvar: Tensor,
         beta: the weight of the KL term, :math:`\ge 0`.
 
     Returns:
-        ``(loss, reconstruction, kl)``, three scalars with ``loss = reconstruction + beta * kl``,
-        each a mean over the batch (in nats per example).
+        ``(loss, reconstruction, kl)``, three scalars with
+        ``loss = reconstruction + beta * kl``, each a mean over the batch (in nats
+        per example).
     """
     _check_pair("negative_elbo", mu, logvar)
     if logits.shape != X.shape or logits.dim() != 2:
         raise ValueError(f"negative_elbo expects logits and X of one shape (N, D), got "
                          f"{tuple(logits.shape)} and {tuple(X.shape)}")
     if mu.dim() != 2 or mu.shape[0] != X.shape[0]:
-        raise ValueError(f"negative_elbo expects mu of shape ({X.shape[0]}, latent_dim), got {tuple(mu.shape)}")
+        raise ValueError(f"negative_elbo expects mu of shape "
+                         f"({X.shape[0]}, latent_dim), got {tuple(mu.shape)}")
     if X.numel() and (X.min() < 0 or X.max() > 1):
-        raise ValueError(f"negative_elbo expects X in [0, 1] (a Bernoulli decoder), got values in "
-                         f"[{X.min().item():.3g}, {X.max().item():.3g}]")
+        raise ValueError(f"negative_elbo expects X in [0, 1] (a Bernoulli decoder), "
+                         f"got values in [{X.min().item():.3g}, {X.max().item():.3g}]")
     if not beta >= 0:
         raise ValueError(f"negative_elbo expects beta >= 0, got {beta}")
-    reconstruction = F.binary_cross_entropy_with_logits(logits, X, reduction="none").sum(dim=1)  # (N,)
+    bce = F.binary_cross_entropy_with_logits(logits, X, reduction="none")  # (N, D)
+    reconstruction = bce.sum(dim=1)  # (N,): a sum over the pixels
     kl = gaussian_kl(mu, logvar)  # (N,)
     reconstruction, kl = reconstruction.mean(), kl.mean()  # means over the batch
     return reconstruction + beta * kl, reconstruction, kl
