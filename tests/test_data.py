@@ -371,3 +371,10 @@ def test_mnist_rejects_incomplete_files(tmp_path):
     del files["t10k-labels-idx1-ubyte.gz"]
     with pytest.raises(ValueError, match="mnist: files must have the keys"):
         data.mnist(root=tmp_path / "cache", files=files)
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5, "64", None])
+def test_loaders_refuse_a_bad_batch_size(batch_size):
+    splits = data.digits()
+    with pytest.raises(ValueError, match=f"loaders: batch_size must be a positive int, got {batch_size!r}"):
+        splits.loaders(batch_size=batch_size)

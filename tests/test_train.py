@@ -208,3 +208,51 @@ def test_loss_without_reduction_is_rejected():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="scalar"):
         fit(model, nn.CrossEntropyLoss(reduction="none"), optimizer, loader, progress=False)
+
+
+# ---------------------------------------------------------------- bad input: the message a person reads
+
+
+def _model_and_optimizer():
+    model = nn.Linear(2, 2)
+    return model, torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def test_fit_refuses_a_batch_that_is_not_a_pair():
+    model, optimizer = _model_and_optimizer()
+    triples = [(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), torch.zeros(4))]
+    with pytest.raises(ValueError, match="each batch must be a pair \\(X, y\\), got tuple"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, triples, num_epochs=1, progress=False)
+    with pytest.raises(ValueError, match="each batch must be a pair \\(X, y\\), got Tensor"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, [torch.zeros(4, 2)], num_epochs=1, progress=False)
+
+
+def test_fit_and_evaluate_refuse_an_empty_loader():
+    model, optimizer = _model_and_optimizer()
+    empty = DataLoader(TensorDataset(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)), batch_size=4)
+    with pytest.raises(ValueError, match="train_loader yielded no examples; fit needs at least one batch"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, empty, num_epochs=1, progress=False)
+    with pytest.raises(ValueError, match="loader yielded no examples; evaluate needs at least one batch"):
+        evaluate(model, nn.CrossEntropyLoss(), empty)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(num_epochs=0), "num_epochs must be an integer >= 1, got 0"),
+    (dict(num_epochs=2.5), "num_epochs must be an integer >= 1, got 2.5"),
+    (dict(num_epochs=3, patience=0), "patience must be None or an integer >= 1, got 0"),
+    (dict(num_epochs=3, patience=2), "patience \\(early stopping\\) needs a val_loader"),
+])
+def test_fit_refuses_bad_arguments(kwargs, message):
+    model, optimizer = _model_and_optimizer()
+    X, y = blobs(4)
+    with pytest.raises(ValueError, match=message):
+        fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(TensorDataset(X, y), batch_size=4),
+            progress=False, **kwargs)
+
+
+def test_fit_refuses_a_loss_that_is_not_one_number():
+    model, optimizer = _model_and_optimizer()
+    X, y = blobs(4)
+    with pytest.raises(ValueError, match="loss_fn must return a scalar tensor"):
+        fit(model, nn.CrossEntropyLoss(reduction="none"), optimizer, DataLoader(TensorDataset(X, y), batch_size=4),
+            num_epochs=1, progress=False)

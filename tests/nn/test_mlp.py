@@ -1,5 +1,7 @@
 """dl_lib.nn.mlp against torch.nn: values and gradients in float64, parameter counts, errors."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -117,9 +119,10 @@ def test_MLP_has_no_activation_after_the_last_layer():
     assert (model(torch.randn(5, 3)) < 0).all()
 
 
-@pytest.mark.parametrize("sizes", [[3], [], [3, 0, 1], [2, 2.5, 1]])
+@pytest.mark.parametrize("sizes", [[3], [], [3, 0, 1], [2, 2.5, 1], [4, -2, 1]])
 def test_MLP_rejects_bad_sizes(sizes):
-    with pytest.raises(ValueError, match="layer sizes"):
+    message = r"MLP expects at least two positive integer layer sizes \(input and output\), got "
+    with pytest.raises(ValueError, match=message + re.escape(str(list(sizes)))):
         MLP(sizes)
     with pytest.raises(ValueError, match="layer sizes"):
         mlp_parameter_count(sizes)
@@ -142,3 +145,8 @@ def test_count_parameters_trainable_only():
     assert count_parameters(model) == 15 + 8
     assert count_parameters(model, trainable_only=True) == 8
     assert count_parameters(nn.Conv2d(3, 8, kernel_size=3)) == 8 * 3 * 3 * 3 + 8
+
+
+def test_Linear_rejects_negative_sizes():
+    with pytest.raises(ValueError, match="Linear expects non-negative sizes, got in_features=-1, out_features=3"):
+        Linear(-1, 3)
