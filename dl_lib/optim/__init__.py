@@ -40,12 +40,12 @@ from dl_lib.optim.sgd import (
 )
 
 __all__ = [
+    "SGD",
     "Adagrad",
     "Adam",
     "AdamW",
     "FunctionalOptimizer",
     "RMSprop",
-    "SGD",
     "adagrad_step",
     "adam_step",
     "check_betas",
