@@ -158,7 +158,7 @@ class Decoder(nn.Module):
         return memory.state[-1]
 
     def step(self, tokens: Tensor, state: Tensor, memory: Memory) -> tuple[Tensor, Tensor]:
-        """One step: previous tokens ``(B,)`` and state -> logits ``(B, V)`` and the new state."""
+        """One step: previous tokens ``(B,)``, state -> logits ``(B, V)``, new state."""
         c = self.context(state, memory)  # (B, C)
         x = torch.cat([self.embed(tokens), c], dim=1)  # (B, E + C)
         output, state = self.rnn(x[:, None], state)  # (B, 1, H), (L, B, H)
@@ -231,13 +231,13 @@ def _cut(tokens: Sequence[int], eos_id: int) -> list[int]:
 
 
 @torch.no_grad()
-def greedy_decode(model: Seq2Seq, src: Tensor, src_lengths: Tensor, bos_id: int, eos_id: int,
-                  max_len: int) -> list[list[int]]:
-    r"""Decode by always taking the most likely next token, :math:`y_t = \arg\max_v p(v \mid y_{<t}, x)`.
+def greedy_decode(model: Seq2Seq, src: Tensor, src_lengths: Tensor, bos_id: int,
+                  eos_id: int, max_len: int) -> list[list[int]]:
+    r"""Always take the most likely next token, :math:`y_t = \arg\max_v p(v \mid y_{<t}, x)`.
 
-    Each step feeds the model its own previous choice (at training time teacher forcing fed it
-    the truth). A row is finished at its first ``eos_id``; decoding stops when every row is or
-    after ``max_len`` steps.
+    Each step feeds the model its own previous choice (in training, teacher forcing fed
+    it the truth). A row is finished at its first ``eos_id``; decoding stops when every
+    row is, or after ``max_len`` steps.
 
     Returns:
         For each source row, the generated token ids without ``<bos>`` and ``<eos>``.

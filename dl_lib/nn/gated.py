@@ -50,9 +50,10 @@ def _check_step(caller: str, x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh:
             raise ValueError(f"{caller} expects {name} of shape ({gates * H},), got {tuple(bias.shape)}")
 
 
-def lstm_gates(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-               bias_hh: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    r"""The LSTM's gates and candidate at one step: ``(i, f, g, o)``, each ``(B, H)``; see `lstm_cell`.
+def lstm_gates(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+               bias_ih: Tensor | None = None, bias_hh: Tensor | None = None
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""The LSTM's gates and candidate at one step, ``(i, f, g, o)``, each ``(B, H)``.
 
     The four blocks of rows of the weights give, in PyTorch's order, the input gate
     :math:`i`, the forget gate :math:`f`, the candidate :math:`g` (a tanh, in
@@ -64,24 +65,25 @@ def lstm_gates(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_
     return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
 
 
-def lstm_cell(x: Tensor, state: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh: Tensor,
-              bias_ih: Tensor | None = None, bias_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    r"""One step of an LSTM: new hidden and cell state from the input and the previous states.
+def lstm_cell(x: Tensor, state: tuple[Tensor, Tensor], weight_ih: Tensor,
+              weight_hh: Tensor, bias_ih: Tensor | None = None,
+              bias_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    r"""One LSTM step: the new hidden and cell states from the input and the old ones.
 
     .. math::
         \begin{aligned}
-        i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) &&\text{input gate}\\
-        f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) &&\text{forget gate}\\
+        i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) &&\text{input}\\
+        f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) &&\text{forget}\\
         g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) &&\text{candidate}\\
-        o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) &&\text{output gate}\\
+        o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) &&\text{output}\\
         c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
         \end{aligned}
 
     Args:
         x: the input at this step, shape ``(B, I)``.
         state: ``(h, c)``, each of shape ``(B, H)``.
-        weight_ih: shape ``(4H, I)``, the rows of :math:`W_{ii}, W_{if}, W_{ig}, W_{io}` stacked.
-        weight_hh: shape ``(4H, H)``, in the same gate order; biases of shape ``(4H,)`` or None.
+        weight_ih: shape ``(4H, I)``: :math:`W_{ii}, W_{if}, W_{ig}, W_{io}` stacked.
+        weight_hh: shape ``(4H, H)``, same gate order; biases ``(4H,)`` or None.
 
     Returns:
         ``(h_t, c_t)``, each of shape ``(B, H)``. Same as ``torch.nn.LSTMCell``.
@@ -89,16 +91,18 @@ def lstm_cell(x: Tensor, state: tuple[Tensor, Tensor], weight_ih: Tensor, weight
     h, c = state
     _check_step("lstm_cell", x, h, weight_ih, weight_hh, bias_ih, bias_hh, gates=4)
     if c.shape != h.shape:
-        raise ValueError(f"lstm_cell expects h and c of the same shape, got {tuple(h.shape)} and {tuple(c.shape)}")
+        raise ValueError(f"lstm_cell expects h and c of the same shape, "
+                         f"got {tuple(h.shape)} and {tuple(c.shape)}")
     i, f, g, o = lstm_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)  # each (B, H)
     c = f * c + i * g  # keep part of the old memory, write part of the candidate
     h = o * torch.tanh(c)  # show part of the memory
     return h, c
 
 
-def gru_gates(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-              bias_hh: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
-    r"""The GRU's reset gate, update gate and candidate at one step: ``(r, z, n)``; see `gru_cell`."""
+def gru_gates(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+              bias_ih: Tensor | None = None, bias_hh: Tensor | None = None
+              ) -> tuple[Tensor, Tensor, Tensor]:
+    r"""The GRU's reset gate, update gate and candidate at one step, ``(r, z, n)``."""
     _check_step("gru_gates", x, h, weight_ih, weight_hh, bias_ih, bias_hh, gates=3)
     x_r, x_z, x_n = F.linear(x, weight_ih, bias_ih).chunk(3, dim=1)  # each (B, H)
     h_r, h_z, h_n = F.linear(h, weight_hh, bias_hh).chunk(3, dim=1)
@@ -114,19 +118,21 @@ def gru_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
 
     .. math::
         \begin{aligned}
-        r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) &&\text{reset gate}\\
-        z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) &&\text{update gate}\\
-        n_t &= \tanh\big(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) &&\text{candidate}\\
+        r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) &&\text{reset}\\
+        z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) &&\text{update}\\
+        n_t &= \tanh\big(W_{in} x_t + b_{in}
+               + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) &&\text{candidate}\\
         h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
         \end{aligned}
 
-    PyTorch (like cuDNN) applies the reset gate *after* the recurrent product, inside the
-    bracket with :math:`b_{hn}`; Cho et al. (2014) reset the state before it,
-    :math:`W_{hn}(r_t \odot h_{t-1})`. Both work; we follow PyTorch so that weights carry over.
+    PyTorch (like cuDNN) applies the reset gate *after* the recurrent product,
+    bias :math:`b_{hn}` included; Cho et al. (2014) reset the state before it,
+    :math:`W_{hn}(r_t \odot h_{t-1})`. Both work; we follow PyTorch, so that
+    weights carry over.
 
     Args:
         x: shape ``(B, I)``; h: shape ``(B, H)``.
-        weight_ih: shape ``(3H, I)``, gates in the order ``r, z, n``; weight_hh: shape ``(3H, H)``.
+        weight_ih: ``(3H, I)``, gates in the order ``r, z, n``; weight_hh: ``(3H, H)``.
         bias_ih, bias_hh: shape ``(3H,)`` or None.
 
     Returns:
@@ -348,19 +354,20 @@ class GRU(_Stacked):
 
 
 def init_forget_bias(lstm: nn.Module, value: float = 1.0) -> nn.Module:
-    r"""Set the forget gate's bias of every LSTM layer in ``lstm`` to ``value``; other biases stay.
+    r"""Set the forget gate's bias of every LSTM layer in ``lstm`` to ``value``.
 
-    At initialization the forget gate is :math:`f = \sigma(\text{small} + b_f)`. With PyTorch's
-    default, :math:`b_f \approx 0`, so :math:`f \approx 0.5` and the cell state halves at every
-    step: after 20 steps :math:`0.5^{20} \approx 10^{-6}` of the first input is left, and the
-    gradient that would teach the network to keep it is just as small. A positive bias starts
-    the gates open (:math:`\sigma(1) = 0.73`, :math:`\sigma(3) = 0.95`), so memory and
-    gradients survive long enough for learning to begin (Gers et al., 2000; Jozefowicz et al.,
-    2015). The two biases add up, so ``bias_ih``'s forget block is set to ``value`` and
-    ``bias_hh``'s to 0.
+    At initialization the forget gate is :math:`f = \sigma(\text{small} + b_f)`. With
+    PyTorch's default, :math:`b_f \approx 0`, so :math:`f \approx 0.5` and the cell state
+    halves at every step: after 20 steps :math:`0.5^{20} \approx 10^{-6}` of the first
+    input is left, and the gradient that would teach the network to keep it is just as
+    small. A positive bias starts the gates open (:math:`\sigma(1) = 0.73`,
+    :math:`\sigma(3) = 0.95`), so memory and gradients survive long enough for learning
+    to begin (Gers et al., 2000; Jozefowicz et al., 2015). The two biases add up, so
+    ``bias_ih``'s forget block is set to ``value`` and ``bias_hh``'s to 0; the other
+    gates' biases stay as they are.
 
-    Works on ``torch.nn.LSTM``, ``torch.nn.LSTMCell`` and this module's `LSTM` and `LSTMCell`
-    (forget gate: rows ``H`` to ``2H``), and on any module containing them.
+    Works on ``torch.nn.LSTM``, ``torch.nn.LSTMCell``, this module's `LSTM` and
+    `LSTMCell` (forget gate: rows ``H`` to ``2H``), and any module containing them.
 
     Returns:
         ``lstm``, changed in place. Raises ``ValueError`` when it holds no LSTM bias.
@@ -376,5 +383,6 @@ def init_forget_bias(lstm: nn.Module, value: float = 1.0) -> nn.Module:
                     p[H : 2 * H] = value if name.startswith("bias_ih") else 0.0
                     found += 1
     if not found:
-        raise ValueError(f"init_forget_bias: {type(lstm).__name__} holds no LSTM layer with biases")
+        name = type(lstm).__name__
+        raise ValueError(f"init_forget_bias: {name} holds no LSTM layer with biases")
     return lstm
