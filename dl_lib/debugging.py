@@ -36,7 +36,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "CheckResult", "TrainingCheckError", "expected_initial_loss", "check_initial_loss",
-    "overfit_one_batch", "LRRangeResult", "lr_range_test", "LayerMonitor", "StaleGradientCheck",
+    "overfit_one_batch", "LRRangeResult", "lr_range_test", "activation_stats", "LayerMonitor", "StaleGradientCheck",
     "first_nonfinite", "diagnose_history", "check_repeatable", "near_duplicates", "fingerprint",
     "reproducibility_info",
 ]
@@ -279,10 +279,17 @@ def lr_range_test(model: nn.Module, loss_fn: LossFn, loader: Iterable, make_opti
     return LRRangeResult(lrs, losses, lr_at_min, lr_at_min / 10, diverged_at)
 
 
-def _unit_stats(a: Tensor, module: nn.Module) -> dict[str, float]:
-    r"""Mean and std of an activation ``a`` of shape (N, units, ...) and, by layer type, its dead or
-    saturated share: a ReLU unit is *dead* on a batch when it outputs 0 for every example (and
-    position); a tanh or sigmoid output is *saturated* within 0.01 of its bounds."""
+def activation_stats(a: Tensor, module: nn.Module) -> dict[str, float]:
+    r"""Statistics of one layer's output ``a`` of shape ``(N, units, ...)``, by the layer's type.
+
+    Always the ``mean`` and ``std`` of all entries. For ``nn.ReLU``, ``dead``: the share of
+    units (indexed by dimension 1; channels for images) that output 0 for every example and
+    position of the batch. For ``nn.Tanh`` and ``nn.Sigmoid``, ``saturated``: the share of
+    outputs within 0.01 of the bounds, where the derivative is nearly 0.
+    """
+    if not isinstance(a, Tensor) or not a.is_floating_point() or not isinstance(module, nn.Module):
+        raise TypeError(f"activation_stats expects a floating-point tensor and an nn.Module, got "
+                        f"{type(a).__name__} and {type(module).__name__}")
     a = a.detach()
     a = a.float() if a.dtype in (torch.float16, torch.bfloat16) else a  # statistics in full precision
     stats = {"mean": a.mean().item(), "std": a.std().item() if a.numel() > 1 else 0.0}
@@ -349,7 +356,7 @@ class LayerMonitor:
     def _forward_hook(self, name: str) -> Callable:
         def hook(module: nn.Module, args: tuple, output: Tensor) -> None:
             if torch.is_grad_enabled() and isinstance(output, Tensor):
-                self.activations.append({"step": self.step, "layer": name, **_unit_stats(output, module)})
+                self.activations.append({"step": self.step, "layer": name, **activation_stats(output, module)})
                 if output.requires_grad:  # the backward hook: autograd calls it with d loss / d output
                     output.register_hook(self._backward_hook(name, self.step))
         return hook

@@ -14,6 +14,7 @@ from dl_lib.debugging import (
     LayerMonitor,
     StaleGradientCheck,
     TrainingCheckError,
+    activation_stats,
     check_initial_loss,
     check_repeatable,
     diagnose_history,
@@ -199,6 +200,17 @@ def test_layer_monitor_counts_dead_units_and_saturation_and_skips_no_grad_passes
         model(X).sum().backward()
     rows = {r["layer"]: r for r in monitor.activations}
     assert rows["1"]["dead"] == 0.5 and rows["3"]["saturated"] > 0.5
+
+
+def test_activation_stats_counts_dead_channels_of_images():
+    a = torch.rand(5, 4, 3, 3, dtype=torch.float64)  # (N, C, H, W)
+    a[:, 1] = 0.0  # channel 1 is zero everywhere: dead
+    a[0, 2, 0, 0] = 0.0  # channel 2 is zero at one position only: alive
+    stats = activation_stats(a, nn.ReLU())
+    assert stats["dead"] == 0.25 and abs(stats["mean"] - a.mean().item()) < 1e-12
+    assert "dead" not in activation_stats(a, nn.Linear(3, 3)) and "saturated" not in activation_stats(a, nn.ReLU())
+    with pytest.raises(TypeError, match="floating-point tensor and an nn.Module"):
+        activation_stats(torch.zeros(3, 2, dtype=torch.long), nn.ReLU())
 
 
 def test_layer_monitor_errors():
