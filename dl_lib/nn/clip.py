@@ -41,31 +41,45 @@ def grad_norm(parameters: Tensor | Iterable[Tensor], norm_type: float = 2.0) -> 
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
-    norms = torch.stack([torch.linalg.vector_norm(g.detach(), norm_type) for g in grads])  # one per tensor
+    norms = torch.stack(
+        [torch.linalg.vector_norm(g.detach(), norm_type) for g in grads]
+    )  # one per tensor
     return torch.linalg.vector_norm(norms, norm_type)
 
 
-def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                   error_if_nonfinite: bool = False) -> Tensor:
-    r"""Scale all gradients of ``parameters`` in place so that their global norm is at most ``max_norm``.
+def clip_grad_norm(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    r"""Scale the gradients of ``parameters`` in place to a global norm <= ``max_norm``.
 
     Args:
-        parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
+        parameters: a tensor or an iterable of tensors (``model.parameters()``).
         max_norm: the largest global norm allowed, ``> 0``.
         norm_type: :math:`p` of the :math:`p`-norm, or ``math.inf``.
-        error_if_nonfinite: raise if the norm is ``nan`` or ``inf`` instead of scaling by it.
+        error_if_nonfinite: raise if the norm is ``nan`` or ``inf`` instead of
+            scaling by it.
 
     Returns:
-        The global norm *before* clipping, a 0-dim tensor, as ``torch.nn.utils.clip_grad_norm_``
-        returns it (which is what to log, to see how often clipping acts).
+        The global norm *before* clipping, a 0-dim tensor, as
+        ``torch.nn.utils.clip_grad_norm_`` returns it (what to log, to see how
+        often clipping acts).
     """
-    parameters = list(parameters) if not isinstance(parameters, Tensor) else [parameters]
+    parameters = (
+        list(parameters) if not isinstance(parameters, Tensor) else [parameters]
+    )
     if not (isinstance(max_norm, (int, float)) and max_norm > 0):
-        raise ValueError(f"clip_grad_norm: max_norm must be a positive number, got {max_norm!r}")
+        raise ValueError(
+            f"clip_grad_norm: max_norm must be a positive number, got {max_norm!r}"
+        )
     total = grad_norm(parameters, norm_type)
     if error_if_nonfinite and not torch.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm: the total norm of the gradients is {total.item()}, "
-                           "so they cannot be clipped (set error_if_nonfinite=False to scale anyway)")
+        raise RuntimeError(
+            f"clip_grad_norm: the total norm of the gradients is {total.item()}, "
+            "so they cannot be clipped (set error_if_nonfinite=False to scale anyway)"
+        )
     scale = (max_norm / (total + 1e-6)).clamp(max=1.0)  # 1: leave small gradients alone
     for g in _grads(parameters):
         g.mul_(scale.to(g.device, g.dtype))

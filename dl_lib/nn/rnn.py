@@ -34,17 +34,29 @@ NONLINEARITIES = {"tanh": torch.tanh, "relu": torch.relu}
 
 def _check_nonlinearity(caller: str, nonlinearity: str) -> None:
     if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"{caller}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        raise ValueError(
+            f"{caller}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+        )
 
 
-def rnn_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-             bias_hh: Tensor | None = None, nonlinearity: str = "tanh") -> Tensor:
-    r"""One step of a vanilla RNN: :math:`h_t = \phi(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})`.
+def rnn_cell(
+    x: Tensor,
+    h: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None = None,
+    bias_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+) -> Tensor:
+    r"""One step of a vanilla RNN.
+
+    .. math:: h_t = \phi(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})
 
     Args:
         x: the input at this step, ``(B, I)``.
         h: the previous hidden state, ``(B, H)``.
-        weight_ih: ``(H, I)``; weight_hh: ``(H, H)``; bias_ih, bias_hh: ``(H,)`` or None.
+        weight_ih: ``(H, I)``; weight_hh: ``(H, H)``.
+        bias_ih, bias_hh: ``(H,)`` or None.
         nonlinearity: ``"tanh"`` (the default, as in PyTorch) or ``"relu"``.
 
     Returns:
@@ -53,13 +65,23 @@ def rnn_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih
     _check_nonlinearity("rnn_cell", nonlinearity)
     H = weight_hh.shape[0]
     if weight_hh.dim() != 2 or weight_hh.shape[1] != H:
-        raise ValueError(f"rnn_cell expects weight_hh of shape (H, H), got {tuple(weight_hh.shape)}")
+        raise ValueError(
+            f"rnn_cell expects weight_hh of shape (H, H), got {tuple(weight_hh.shape)}"
+        )
     if weight_ih.dim() != 2 or weight_ih.shape[0] != H:
-        raise ValueError(f"rnn_cell expects weight_ih of shape ({H}, I), got {tuple(weight_ih.shape)}")
+        raise ValueError(
+            f"rnn_cell expects weight_ih of shape ({H}, I), "
+            f"got {tuple(weight_ih.shape)}"
+        )
     if x.dim() != 2 or x.shape[1] != weight_ih.shape[1]:
-        raise ValueError(f"rnn_cell expects x of shape (B, {weight_ih.shape[1]}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"rnn_cell expects x of shape (B, {weight_ih.shape[1]}), "
+            f"got {tuple(x.shape)}"
+        )
     if h.shape != (x.shape[0], H):
-        raise ValueError(f"rnn_cell expects h of shape ({x.shape[0]}, {H}), got {tuple(h.shape)}")
+        raise ValueError(
+            f"rnn_cell expects h of shape ({x.shape[0]}, {H}), got {tuple(h.shape)}"
+        )
     pre = F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)  # (B, H)
     return NONLINEARITIES[nonlinearity](pre)
 
@@ -88,12 +110,23 @@ class RNNCell(nn.Module):
         None) -> h ``(B, H)`` or ``(H,)``. Parameters as in ``torch.nn.RNNCell``.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+    ) -> None:
         super().__init__()
         for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
             _check_size("RNNCell", name, value)
         _check_nonlinearity("RNNCell", nonlinearity)
-        self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
+        self.input_size, self.hidden_size, self.bias, self.nonlinearity = (
+            input_size,
+            hidden_size,
+            bias,
+            nonlinearity,
+        )
         self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size))
         self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
         self.bias_ih = nn.Parameter(torch.empty(hidden_size)) if bias else None
@@ -106,7 +139,15 @@ class RNNCell(nn.Module):
             x, h = x[None], (None if h is None else h[None])
         if h is None:
             h = x.new_zeros(x.shape[0], self.hidden_size)
-        h = rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)
+        h = rnn_cell(
+            x,
+            h,
+            self.weight_ih,
+            self.weight_hh,
+            self.bias_ih,
+            self.bias_hh,
+            self.nonlinearity,
+        )
         return h[0] if unbatched else h
 
     def extra_repr(self) -> str:
@@ -133,18 +174,41 @@ class RNN(nn.Module):
         ``(H, H)``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` ``(H,)`` it has.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
-                 bias: bool = True, batch_first: bool = False) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+    ) -> None:
         super().__init__()
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)]:
+        for name, value in [
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ]:
             _check_size("RNN", name, value)
         _check_nonlinearity("RNN", nonlinearity)
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.input_size, self.hidden_size, self.num_layers = (
+            input_size,
+            hidden_size,
+            num_layers,
+        )
         self.nonlinearity, self.bias, self.batch_first = nonlinearity, bias, batch_first
         for k in range(num_layers):
-            below = input_size if k == 0 else hidden_size  # layer k reads the input or layer k - 1
-            setattr(self, f"weight_ih_l{k}", nn.Parameter(torch.empty(hidden_size, below)))
-            setattr(self, f"weight_hh_l{k}", nn.Parameter(torch.empty(hidden_size, hidden_size)))
+            below = (
+                input_size if k == 0 else hidden_size
+            )  # layer k reads the input or layer k - 1
+            setattr(
+                self, f"weight_ih_l{k}", nn.Parameter(torch.empty(hidden_size, below))
+            )
+            setattr(
+                self,
+                f"weight_hh_l{k}",
+                nn.Parameter(torch.empty(hidden_size, hidden_size)),
+            )
             if bias:
                 setattr(self, f"bias_ih_l{k}", nn.Parameter(torch.empty(hidden_size)))
                 setattr(self, f"bias_hh_l{k}", nn.Parameter(torch.empty(hidden_size)))
@@ -152,15 +216,31 @@ class RNN(nn.Module):
 
     def layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of layer ``k``."""
-        return tuple(getattr(self, f"{name}_l{k}", None) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        return tuple(
+            getattr(self, f"{name}_l{k}", None)
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )
 
-    def forward(self, input: Tensor, h_0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, input: Tensor, h_0: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         unbatched = input.dim() == 2
-        X = input[:, None] if unbatched else (input.transpose(0, 1) if self.batch_first else input)
-        if X.dim() != 3 or X.shape[2] != self.input_size or X.shape[0] == 0 or X.shape[1] == 0:
+        X = (
+            input[:, None]
+            if unbatched
+            else (input.transpose(0, 1) if self.batch_first else input)
+        )
+        if (
+            X.dim() != 3
+            or X.shape[2] != self.input_size
+            or X.shape[0] == 0
+            or X.shape[1] == 0
+        ):
             layout = "(B, T, I)" if self.batch_first else "(T, B, I)"
-            raise ValueError(f"RNN expects input of shape {layout} or (T, I) with I={self.input_size} "
-                             f"and T, B >= 1, got {tuple(input.shape)}")
+            raise ValueError(
+                f"RNN expects input of shape {layout} or (T, I) with I={self.input_size} "
+                f"and T, B >= 1, got {tuple(input.shape)}"
+            )
         T, B, _ = X.shape
         if h_0 is None:
             h_0 = X.new_zeros(self.num_layers, B, self.hidden_size)
@@ -168,16 +248,26 @@ class RNN(nn.Module):
         if unbatched and h_0.dim() == 2:
             h_0 = h_0[:, None]  # (L, H) -> (L, 1, H)
         if h_0.shape != (self.num_layers, B, self.hidden_size):
-            expected = (self.num_layers, self.hidden_size) if unbatched else (self.num_layers, B, self.hidden_size)
-            raise ValueError(f"RNN expects h_0 of shape (num_layers, {'' if unbatched else 'B, '}H) = {expected}, "
-                             f"got {given}")
+            expected = (
+                (self.num_layers, self.hidden_size)
+                if unbatched
+                else (self.num_layers, B, self.hidden_size)
+            )
+            raise ValueError(
+                f"RNN expects h_0 of shape (num_layers, {'' if unbatched else 'B, '}H)"
+                f" = {expected}, got {given}"
+            )
         finals = []
         for k in range(self.num_layers):
             h, states = h_0[k], []
             for t in range(T):
-                h = rnn_cell(X[t], h, *self.layer(k), nonlinearity=self.nonlinearity)  # (B, H)
+                h = rnn_cell(
+                    X[t], h, *self.layer(k), nonlinearity=self.nonlinearity
+                )  # (B, H)
                 states.append(h)
-            X = torch.stack(states)  # (T, B, H): this layer's states, the next layer's input
+            X = torch.stack(
+                states
+            )  # (T, B, H): this layer's states, the next layer's input
             finals.append(h)
         h_n = torch.stack(finals)  # (num_layers, B, H)
         if unbatched:
@@ -186,49 +276,82 @@ class RNN(nn.Module):
 
     def extra_repr(self) -> str:
         extras = [f"num_layers={self.num_layers}"] * (self.num_layers > 1)
-        extras += [f"nonlinearity={self.nonlinearity!r}"] * (self.nonlinearity != "tanh")
-        extras += ["bias=False"] * (not self.bias) + ["batch_first=True"] * self.batch_first
+        extras += [f"nonlinearity={self.nonlinearity!r}"] * (
+            self.nonlinearity != "tanh"
+        )
+        extras += ["bias=False"] * (not self.bias) + [
+            "batch_first=True"
+        ] * self.batch_first
         return ", ".join([f"{self.input_size}, {self.hidden_size}", *extras])
 
 
-def bptt(X: Tensor, H: Tensor, h_0: Tensor, grad_H: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-         nonlinearity: str = "tanh") -> dict[str, Tensor]:
+def bptt(
+    X: Tensor,
+    H: Tensor,
+    h_0: Tensor,
+    grad_H: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    nonlinearity: str = "tanh",
+) -> dict[str, Tensor]:
     r"""Backpropagation through time for one recurrent layer, written out.
 
-    Given the forward pass :math:`h_t = \phi(a_t)`, :math:`a_t = W_{ih} x_t + W_{hh} h_{t-1} + b`
-    and the gradient :math:`g_t = \partial L / \partial h_t` that the loss sends to each state
-    directly, walk backwards from :math:`t = T`, adding what flows back from the future:
+    Forward: :math:`h_t = \phi(a_t)`, :math:`a_t = W_{ih} x_t + W_{hh} h_{t-1} + b`.
+    Given :math:`g_t = \partial L / \partial h_t`, what the loss sends to each state
+    directly, walk back from :math:`t = T`, adding what flows back from the future:
 
     .. math::
-        \delta_t = \Big(g_t + \frac{\partial L}{\partial h_t}\Big|_\text{from } h_{t+1}\Big) \odot \phi'(a_t),
-        \qquad \frac{\partial L}{\partial h_{t-1}}\Big|_\text{from } h_t = \delta_t W_{hh},
+        \frac{\partial L}{\partial h_t} = g_t + \delta_{t+1} W_{hh}, \qquad
+        \delta_t = \frac{\partial L}{\partial h_t} \odot \phi'(a_t),
 
-    and every step adds its share to the weights: :math:`\partial L/\partial W_{hh} \mathrel{+}=
-    \delta_t^\top h_{t-1}`, :math:`\partial L/\partial W_{ih} \mathrel{+}= \delta_t^\top x_t`,
+    and every step adds its share to the weights:
+    :math:`\partial L/\partial W_{hh} \mathrel{+}= \delta_t^\top h_{t-1}`,
+    :math:`\partial L/\partial W_{ih} \mathrel{+}= \delta_t^\top x_t`,
     :math:`\partial L/\partial b \mathrel{+}= \sum_B \delta_t`.
 
     Args:
-        X: the inputs ``(T, B, I)``; H: the states the forward pass computed ``(T, B, H)``;
-        h_0: the initial state ``(B, H)``; grad_H: :math:`g_t` for every step ``(T, B, H)``
-        (zeros where the loss does not read the state); weight_ih ``(H, I)``, weight_hh ``(H, H)``;
-        nonlinearity: ``"tanh"`` (:math:`\phi' = 1 - h^2`) or ``"relu"`` (:math:`\phi' = [h > 0]`).
+        X: the inputs ``(T, B, I)``.
+        H: the states the forward pass computed ``(T, B, H)``.
+        h_0: the initial state ``(B, H)``.
+        grad_H: :math:`g_t` for every step ``(T, B, H)`` (zeros where the loss
+            does not read the state).
+        weight_ih: ``(H, I)``; weight_hh: ``(H, H)``.
+        nonlinearity: ``"tanh"`` (:math:`\phi' = 1 - h^2`) or ``"relu"``
+            (:math:`\phi' = [h > 0]`).
 
     Returns:
-        ``{"weight_ih", "weight_hh", "bias", "X", "h_0"}``: the gradients of those (``"bias"`` is
-        the gradient of ``bias_ih`` and of ``bias_hh`` alike), and ``"states"`` ``(T + 1, B, H)``:
-        the total :math:`\partial L / \partial h_t` for :math:`t = 0, \dots, T`.
+        The gradients ``{"weight_ih", "weight_hh", "bias", "X", "h_0"}``
+        (``"bias"`` is that of ``bias_ih`` and of ``bias_hh`` alike), and
+        ``"states"`` ``(T + 1, B, H)``: the total :math:`\partial L / \partial h_t`
+        for :math:`t = 0, \dots, T`.
     """
     _check_nonlinearity("bptt", nonlinearity)
-    if X.dim() != 3 or H.dim() != 3 or H.shape[:2] != X.shape[:2] or grad_H.shape != H.shape:
-        raise ValueError(f"bptt expects X (T, B, I), H and grad_H (T, B, H) with the same T and B, got "
-                         f"{tuple(X.shape)}, {tuple(H.shape)}, {tuple(grad_H.shape)}")
+    if (
+        X.dim() != 3
+        or H.dim() != 3
+        or H.shape[:2] != X.shape[:2]
+        or grad_H.shape != H.shape
+    ):
+        raise ValueError(
+            "bptt expects X (T, B, I), H and grad_H (T, B, H) with the same T and B, "
+            "got "
+            f"{tuple(X.shape)}, {tuple(H.shape)}, {tuple(grad_H.shape)}"
+        )
     if h_0.shape != H.shape[1:]:
-        raise ValueError(f"bptt expects h_0 of shape {tuple(H.shape[1:])}, got {tuple(h_0.shape)}")
+        raise ValueError(
+            f"bptt expects h_0 of shape {tuple(H.shape[1:])}, got {tuple(h_0.shape)}"
+        )
     T = X.shape[0]
     prev = torch.cat([h_0[None], H[:-1]])  # (T, B, H): h_{t-1} for every t
-    d_act = 1 - H**2 if nonlinearity == "tanh" else (H > 0).to(H.dtype)  # phi'(a_t) from h_t
-    grads = {"weight_ih": torch.zeros_like(weight_ih), "weight_hh": torch.zeros_like(weight_hh),
-             "bias": H.new_zeros(H.shape[2]), "X": torch.zeros_like(X)}
+    d_act = (
+        1 - H**2 if nonlinearity == "tanh" else (H > 0).to(H.dtype)
+    )  # phi'(a_t) from h_t
+    grads = {
+        "weight_ih": torch.zeros_like(weight_ih),
+        "weight_hh": torch.zeros_like(weight_hh),
+        "bias": H.new_zeros(H.shape[2]),
+        "X": torch.zeros_like(X),
+    }
     states = [None] * (T + 1)
     from_future = torch.zeros_like(h_0)  # dL/dh_T through later steps: none
     for t in reversed(range(T)):
@@ -265,14 +388,19 @@ class RecurrentLM(nn.Module):
         super().__init__()
         _check_size("RecurrentLM", "vocab_size", vocab_size)
         if not getattr(rnn, "batch_first", False):
-            raise ValueError("RecurrentLM needs a recurrent layer built with batch_first=True")
+            raise ValueError(
+                "RecurrentLM needs a recurrent layer built with batch_first=True"
+            )
         self.embed = nn.Embedding(vocab_size, rnn.input_size)
         self.rnn = rnn
         self.head = nn.Linear(rnn.hidden_size, vocab_size)
 
-    def forward(self, idx: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None
-                ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
+    def forward(
+        self, idx: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         if idx.dim() != 2:
-            raise ValueError(f"RecurrentLM expects token ids of shape (B, T), got {tuple(idx.shape)}")
+            raise ValueError(
+                f"RecurrentLM expects token ids of shape (B, T), got {tuple(idx.shape)}"
+            )
         output, state = self.rnn(self.embed(idx), state)  # (B, T, H)
         return self.head(output), state  # (B, T, V)
