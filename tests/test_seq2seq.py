@@ -226,10 +226,10 @@ def test_training_on_dates_lowers_the_loss_and_translate_decodes_strings():
     model = Seq2Seq(Encoder(len(src_vocab), 8, 16, pad_id=src_vocab.pad_id), Decoder(len(tgt_vocab), 8, 16))
     batch = date_batches(pairs[:64], src_vocab, tgt_vocab)
     before = sequence_loss(model(batch.src, batch.src_lengths, batch.tgt_in), batch.tgt_out, tgt_vocab.pad_id).item()
-    losses = train_seq2seq(model, pairs, src_vocab, tgt_vocab, num_steps=40, batch_size=32, lr=1e-2, progress=False)
-    assert len(losses) == 40
+    losses = train_seq2seq(model, pairs, src_vocab, tgt_vocab, num_steps=25, batch_size=16, lr=2e-2, progress=False)
+    assert len(losses) == 25
     after = sequence_loss(model(batch.src, batch.src_lengths, batch.tgt_in), batch.tgt_out, tgt_vocab.pad_id).item()
-    assert after < before - 0.5
+    assert after < before - 0.3, (before, after)
     out = translate(model, [s for s, _ in pairs[:5]], src_vocab, tgt_vocab, max_len=11, beam_size=1)
     beam = translate(model, [s for s, _ in pairs[:5]], src_vocab, tgt_vocab, max_len=11, beam_size=3)
     assert len(out) == len(beam) == 5 and all(isinstance(s, str) and len(s) <= 11 for s in out + beam)
