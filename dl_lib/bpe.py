@@ -2,9 +2,9 @@ r"""Byte-pair encoding (BPE), the tokenizer of GPT-2, written from scratch.
 
 BPE starts from single symbols and learns *merges*: it counts every pair of adjacent
 symbols in the training text, replaces the most frequent pair by one new symbol, and
-repeats until the vocabulary has the size asked for {cite}`sennrich2016neural`. GPT-2
+repeats until the vocabulary has the size asked for (Sennrich et al., 2016). GPT-2
 runs it on *bytes* instead of characters, so any text can be encoded with no unknown
-symbol {cite}`radford2019language`: each of the 256 byte values is shown as one
+symbol (Radford et al., 2019): each of the 256 byte values is shown as one
 printable character (:func:`bytes_to_unicode`), and the text is first cut into words
 by a regular expression (:data:`GPT2_SPLIT_PATTERN`) so that no merge crosses a word.
 

@@ -49,7 +49,7 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     Sort the probabilities in decreasing order, $\pi_{(1)} \ge \pi_{(2)} \ge \dots$; token
     $(j)$ is kept when the tokens before it hold less than $p$,
     $\sum_{i<j} \pi_{(i)} < p$. So the token that crosses the threshold is kept, and the
-    most probable token always is {cite}`holtzman2020curious`.
+    most probable token always is (Holtzman et al., 2020).
 
     Args:
         logits: (..., V).

@@ -1,6 +1,6 @@
 r"""A small BERT: a transformer encoder pre-trained by masked language modelling, then fine-tuned.
 
-BERT {cite}`devlin2019bert` reads the whole sequence at once (no causal mask), so each
+BERT (Devlin et al., 2019) reads the whole sequence at once (no causal mask), so each
 position's representation depends on the words on both sides. It learns by filling in
 blanks: :func:`mask_tokens` hides 15 % of the tokens and the model predicts them from the
 rest. The encoder it learns is then reused, with a small new output layer, for a task
@@ -15,7 +15,7 @@ Where it differs from BERT: the layers are pre-norm, with a final LayerNorm, as 
 (BERT's are post-norm), because pre-norm trains at a high learning rate without a
 warm-up, which a budget of a few hundred steps needs; there are no segment (sentence
 A/B) embeddings and no next-sentence prediction, which later work found unnecessary
-{cite}`liu2019roberta`.
+(Liu et al., 2019).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 r"""A GPT: a decoder-only transformer trained to predict the next token, with a key-value cache.
 
-The layout and the parameter names are GPT-2's {cite}`radford2019language` (``wte``,
+The layout and the parameter names are GPT-2's (Radford et al., 2019) (``wte``,
 ``wpe``, ``h.0.attn.c_attn``, ``ln_f``, ...), so that :func:`to_hf_gpt2` can hand the
 weights to the Hugging Face ``transformers`` library's ``GPT2LMHeadModel``. Each block is
 pre-norm: $x \leftarrow x + \mathrm{Attn}(\mathrm{LN}(x))$, then
@@ -111,7 +111,7 @@ class GPT(nn.Module):
     the next token gives the same logits as running the whole sequence again.
 
     The output layer shares its weight with the token embedding (``lm_head.weight is
-    wte.weight``), as in GPT-2 {cite}`press2017using`.
+    wte.weight``), as in GPT-2 (Press and Wolf, 2017).
     """
 
     def __init__(self, config: GPTConfig) -> None:
