@@ -17,14 +17,14 @@ symbol gets the next free id.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-import regex
-
 __all__ = [
     "GPT2_SPLIT_PATTERN",
+    "STDLIB_SPLIT_PATTERN",
     "BPETokenizer",
     "bytes_to_unicode",
     "count_pairs",
@@ -36,7 +36,11 @@ __all__ = [
 #: GPT-2's rule for cutting text into words before BPE: contractions, runs of letters,
 #: of digits or of other symbols (each with the space in front of it), and whitespace.
 GPT2_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-_SPLIT = regex.compile(GPT2_SPLIT_PATTERN)
+# The same pattern in the standard library's `re`, which has no \p{...} classes: a letter is a word
+# character that is neither a digit nor "_", a number a decimal digit (\p{N} also holds a few rarer
+# numerals such as "½", which the book's ASCII corpus does not contain).
+STDLIB_SPLIT_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+_SPLIT = re.compile(STDLIB_SPLIT_PATTERN)
 
 
 def bytes_to_unicode() -> dict[int, str]:

@@ -104,3 +104,17 @@ def test_bad_input():
     tok = train_bpe("abc abc", 260)
     with pytest.raises(ValueError, match="outside the vocabulary"):
         tok.decode([0, 5000])
+
+
+def test_the_stdlib_split_pattern_splits_like_gpt2s():
+    """dl_lib needs no `regex` package: its `re` pattern splits as GPT-2's \\p{L}/\\p{N} pattern does."""
+    import re
+
+    import regex  # installed with transformers; the pattern GPT-2 and `tokenizers` use
+
+    from dl_lib.bpe import GPT2_SPLIT_PATTERN, STDLIB_SPLIT_PATTERN
+    from dl_lib.seqdata import text_corpus
+
+    samples = [text_corpus()[:20000], "It's 3 o'clock -- naïve café_au_lait x2  \n\n tabs\there!?", "don't  stop  "]
+    for text in samples:
+        assert re.findall(STDLIB_SPLIT_PATTERN, text) == regex.findall(GPT2_SPLIT_PATTERN, text)

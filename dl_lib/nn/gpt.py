@@ -164,7 +164,11 @@ def to_hf_gpt2(model: GPT, **config_kwargs):
     Returns:
         A ``GPT2LMHeadModel`` in eval mode on the model's device and dtype, with the same logits.
     """
-    from transformers import GPT2Config, GPT2LMHeadModel
+    try:  # optional: the chapters extra installs it; dl_lib itself never needs it
+        from transformers import GPT2Config, GPT2LMHeadModel
+    except ImportError as error:
+        raise ImportError("to_hf_gpt2 needs the Hugging Face `transformers` package: "
+                          "pip install 'dl-lib[chapters]'") from error
 
     c = model.config
     config_kwargs = {"bos_token_id": None, "eos_token_id": None} | config_kwargs  # not GPT-2's 50256
