@@ -64,6 +64,9 @@ def fgsm(model: nn.Module, X: Tensor, y: Tensor, eps: float, loss_fn: Loss = F.c
 
     Returns:
         The adversarial inputs, detached, shape of ``X``.
+
+    Differs from Captum's ``FGSM``, which leaves pixels whose gradient is below
+    ``zero_thresh = 1e-6`` in size unchanged; here only an exactly zero gradient does.
     """
     _check_attack("fgsm", X, y, eps)
     grad = _loss_gradient(model, X, y, loss_fn)

@@ -255,14 +255,21 @@ def grad_cam(model: nn.Module, layer: nn.Module, X: Tensor, target: int | Tensor
 def rank_correlation(a: Tensor, b: Tensor) -> Tensor:
     r"""Spearman's rank correlation between two batches of attributions, one value per example.
 
-    Each example's attributions are flattened and replaced by their ranks; the result is the
-    Pearson correlation of the ranks (ties get distinct ranks in order of position). Used for the
-    sanity check of Adebayo et al. (2018): a method whose maps barely change when the model's
-    weights are randomized does not explain the model.
+    Each example's attributions are flattened and replaced by their ranks, tied values sharing
+    their average rank (as ``scipy.stats.spearmanr`` does); the result is the Pearson correlation
+    of the ranks. Used for the sanity check of Adebayo et al. (2018): a method whose maps barely
+    change when the model's weights are randomized does not explain the model. Memory grows as
+    ``N * D**2`` for ``D`` features per example, fine for small images.
     """
     if a.shape != b.shape or a.dim() < 2:
         raise ValueError(f"rank_correlation expects two batches of the same shape (N, ...), "
                          f"got {tuple(a.shape)} and {tuple(b.shape)}")
-    ranks = [t.flatten(1).argsort(dim=1).argsort(dim=1).double() for t in (a, b)]
-    ra, rb = [r - r.mean(dim=1, keepdim=True) for r in ranks]
-    return (ra * rb).sum(dim=1) / (ra.norm(dim=1) * rb.norm(dim=1))
+
+    def ranks(t: Tensor) -> Tensor:  # (N, D) -> (N, D): 1 + #smaller + (#equal - 1) / 2
+        t = t.flatten(1)
+        smaller = (t[:, None, :] < t[:, :, None]).sum(dim=2)
+        equal = (t[:, None, :] == t[:, :, None]).sum(dim=2)
+        return (1 + smaller + (equal - 1) / 2).double()
+
+    ra, rb = [r - r.mean(dim=1, keepdim=True) for r in (ranks(a), ranks(b))]
+    return (ra * rb).sum(dim=1) / (ra.norm(dim=1) * rb.norm(dim=1)).clamp(min=1e-12)
