@@ -23,7 +23,8 @@ from dl_lib.show import show
 # Every module and subpackage but ``device`` and ``show``, whose main function carries their name.
 MODULES = (
     "autograd", "book", "bpe", "data", "debugging", "features", "generative", "gradient_descent", "hpo", "nn",
-    "optim", "plot", "preprocessing", "regularization", "sampling", "seq2seq", "seqdata", "train", "transfer",
+    "optim", "plot", "preprocessing", "previews", "regularization", "sampling", "seq2seq", "seqdata", "train",
+    "transfer",
 )
 
 __all__ = ["device", "set_seed", "setup", "show", *MODULES]

@@ -21,6 +21,8 @@ def _toc_files() -> list[str]:
 
 
 ALL_NOTEBOOKS = CHAPTERS + sorted(COURSE.glob("*/*/*.ipynb"))
+# Chapters that have no graded exercise (the closing map of the book); every other one links its own.
+WITHOUT_EXERCISE = {"23_where_next"}
 
 
 def test_there_are_chapters_and_assignments():
@@ -56,6 +58,11 @@ class TestChapterPattern:
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
         assignment = path.stem
         release = f"exercises/release/{assignment}/{assignment}.ipynb"
+        if assignment in WITHOUT_EXERCISE:
+            assert not (ROOT / "exercises" / "source" / assignment).exists(), (
+                f"{path.name} has an exercise now: take it out of WITHOUT_EXERCISE and link it")
+            assert "exercises/release/" not in text, f"{path.name} links an exercise it does not have"
+            return
         assert (ROOT / release).is_file(), f"{path.name} has no released exercise at {release}"
         assert f"https://github.com/{colab.REPOSITORY}/blob/{colab.BRANCH}/{release}" in text
         assert colab.colab_url(release) in text
@@ -70,6 +77,10 @@ class TestChapterPattern:
 
     def test_is_in_the_table_of_contents(self, path):
         assert f"chapters/{path.stem}" in _toc_files()
+
+
+def test_chapters_without_exercise_are_chapters():
+    assert WITHOUT_EXERCISE <= {path.stem for path in CHAPTERS}, WITHOUT_EXERCISE
 
 
 def test_every_toc_entry_exists():
