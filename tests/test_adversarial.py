@@ -104,7 +104,7 @@ def test_adversarial_training_step_updates_on_attacked_inputs():
     twin_loss.backward()
     twin_optimizer.step()
     assert loss == pytest.approx(twin_loss.item())
-    for p, q in zip(model.parameters(), twin.parameters()):
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
         assert_close(p, q, **TOL)
     assert model.training
 

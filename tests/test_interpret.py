@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 import torch
-from scipy.stats import spearmanr
 from captum.attr import InputXGradient, IntegratedGradients, LayerGradCam, Occlusion, Saliency
+from scipy.stats import spearmanr
 from torch import nn
 from torch.testing import assert_close
 
 from dl_lib.interpret import (
-    completeness_gap, grad_cam, gradient_x_input, integrated_gradients, occlusion, path_weights,
-    rank_correlation, saliency,
+    completeness_gap,
+    grad_cam,
+    gradient_x_input,
+    integrated_gradients,
+    occlusion,
+    path_weights,
+    rank_correlation,
+    saliency,
 )
 from dl_lib.nn import LeNet
 
@@ -120,8 +126,9 @@ def test_rank_correlation():
     b = torch.tensor([[10.0, 20.0, 30.0, 45.0], [4.0, 3.0, 2.0, 1.0]])
     assert_close(rank_correlation(a, b), torch.tensor([1.0, -1.0], dtype=torch.float64))
     gen = torch.Generator().manual_seed(4)
-    a, b = torch.randint(0, 4, (3, 2, 5), generator=gen).double(), torch.randn(3, 2, 5, generator=gen, dtype=torch.float64)
-    expected = [spearmanr(x.flatten(), z.flatten()).statistic for x, z in zip(a.numpy(), b.numpy())]
+    a = torch.randint(0, 4, (3, 2, 5), generator=gen).double()
+    b = torch.randn(3, 2, 5, generator=gen, dtype=torch.float64)
+    expected = [spearmanr(x.flatten(), z.flatten()).statistic for x, z in zip(a.numpy(), b.numpy(), strict=True)]
     assert_close(rank_correlation(a, b), torch.tensor(expected, dtype=torch.float64))  # ties: average ranks
 
 
