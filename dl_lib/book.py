@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-__all__ = ["glue"]
+import numpy as np
+import torch
+
+__all__ = ["glue", "plain"]
 
 T = TypeVar("T")
+
+
+def plain(value: Any) -> Any:
+    """A NumPy scalar or a one-element tensor as the Python number it holds; anything else unchanged.
+
+    The book formats glued numbers itself (``{glue:text}`acc:.1%```), which needs a Python
+    number: a ``np.float64`` would reach the page as ``np.float64(0.97)``.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.item()
+    return value
 
 
 def glue(name: str, value: T, fmt: str | None = None) -> T:
@@ -28,6 +44,7 @@ def glue(name: str, value: T, fmt: str | None = None) -> T:
         from myst_nb import glue as myst_glue
     except ImportError:
         return value
-    shown: Any = format(value, fmt) if fmt else value
+    shown: Any = plain(value)
+    shown = format(shown, fmt) if fmt else shown
     myst_glue(name, shown, display=False)
     return value
