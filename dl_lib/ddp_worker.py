@@ -34,7 +34,7 @@ def make_mlp(widths: list[int], seed: int, dtype: torch.dtype = torch.float64) -
     """Linear layers of the given widths with ReLU between them; the same seed, the same weights."""
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
-    for d_in, d_out in zip(widths[:-1], widths[1:]):
+    for d_in, d_out in zip(widths[:-1], widths[1:], strict=True):
         layers += [nn.Linear(d_in, d_out), nn.ReLU()]
     return nn.Sequential(*layers[:-1]).to(dtype)
 

@@ -108,7 +108,7 @@ def chunk_bounds(numel: int, world_size: int) -> list[tuple[int, int]]:
         raise ValueError(f"chunk_bounds expects numel >= 0 and world_size >= 1, got {numel} and {world_size}")
     size, extra = divmod(numel, world_size)
     stops = [(k + 1) * size + min(k + 1, extra) for k in range(world_size)]
-    return list(zip([0, *stops[:-1]], stops))
+    return list(zip([0, *stops[:-1]], stops, strict=True))
 
 
 def ring_all_reduce(tensor: Tensor) -> Tensor:

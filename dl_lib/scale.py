@@ -206,7 +206,7 @@ class CheckpointedSequential(nn.Sequential):
     def forward(self, x: Tensor) -> Tensor:
         layers = list(self)
         bounds = [round(i * len(layers) / self.segments) for i in range(self.segments + 1)]
-        for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
             run = nn.Sequential(*layers[start:stop])
             if self.training and torch.is_grad_enabled() and k < self.segments - 1:
                 x = checkpoint(run, x, use_reentrant=False)  # recomputed in backward

@@ -20,7 +20,7 @@ from dl_lib.scale import (
 def mlp(widths, seed=0, dtype=torch.float64):
     torch.manual_seed(seed)
     layers = []
-    for d_in, d_out in zip(widths[:-1], widths[1:]):
+    for d_in, d_out in zip(widths[:-1], widths[1:], strict=True):
         layers += [nn.Linear(d_in, d_out), nn.Tanh()]
     return nn.Sequential(*layers[:-1]).to(dtype)
 
@@ -60,7 +60,8 @@ def test_matmul_throughput_is_positive_and_checks_input():
 def test_training_memory_matches_what_torch_allocates(name, opt):
     model = mlp([10, 20, 5])
     optimizer = opt(model.parameters())
-    nn.functional.cross_entropy(model(torch.randn(8, 10, dtype=torch.float64)), torch.zeros(8, dtype=torch.long)).backward()
+    X, y = torch.randn(8, 10, dtype=torch.float64), torch.zeros(8, dtype=torch.long)
+    nn.functional.cross_entropy(model(X), y).backward()
     optimizer.step()
     measured_state = sum(t.numel() * t.element_size() for s in optimizer.state.values()
                          for t in s.values() if torch.is_tensor(t) and t.dim() > 0)
@@ -103,7 +104,7 @@ def test_accumulated_gradient_equals_the_full_batch_gradient(micro):
     for p in model.parameters():
         p.grad = torch.full_like(p, 7.0)  # stale gradients must be cleared
     total = accumulate_gradients(model, nn.functional.cross_entropy, X, y, micro)
-    for p, g in zip(model.parameters(), reference):
+    for p, g in zip(model.parameters(), reference, strict=True):
         torch.testing.assert_close(p.grad, g, rtol=1e-6, atol=1e-6)
     assert abs(total - loss.item()) < 1e-9
 
@@ -131,7 +132,7 @@ def test_checkpointing_gives_the_same_gradients_with_less_saved():
     plain, ckpt = _deep(0, False), _deep(0, True)
     plain(X).pow(2).mean().backward()
     ckpt(X).pow(2).mean().backward()
-    for a, b in zip(plain.parameters(), ckpt.parameters()):
+    for a, b in zip(plain.parameters(), ckpt.parameters(), strict=True):
         torch.testing.assert_close(a.grad, b.grad, rtol=1e-6, atol=1e-9)
     params = list(plain.parameters()) + list(ckpt.parameters())
     saved_plain = saved_tensor_bytes(lambda: plain(X).sum(), exclude=params)
