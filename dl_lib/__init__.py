@@ -22,9 +22,9 @@ from dl_lib.show import show
 
 # Every module and subpackage but ``device`` and ``show``, whose main function carries their name.
 MODULES = (
-    "autograd", "book", "bpe", "data", "ddp_worker", "debugging", "distributed", "features", "generative",
-    "gradient_descent", "hpo", "metrics", "nn", "optim", "plot", "preprocessing", "previews", "recommend",
-    "regularization", "sampling", "scale", "seq2seq", "seqdata", "train", "transfer",
+    "adversarial", "autograd", "book", "bpe", "data", "ddp_worker", "debugging", "distributed", "features",
+    "generative", "gradient_descent", "hpo", "interpret", "metrics", "nn", "optim", "plot", "preprocessing",
+    "previews", "recommend", "regularization", "sampling", "scale", "seq2seq", "seqdata", "train", "transfer",
 )
 
 __all__ = ["device", "set_seed", "setup", "show", *MODULES]
