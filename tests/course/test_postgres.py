@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from dl_course import cli, course, grading
-from tests.course import crafted
 from tests.conftest import service_unavailable
+from tests.course import crafted
 from tests.course.postgres import PostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
