@@ -1,6 +1,7 @@
 """The set-up cell every chapter starts with, and the links to Colab.
 
-On Colab the cell installs ``dl_lib`` from this book's repository, keeping the
+On Colab the cell installs ``dl_lib`` with its ``chapters`` extra (what the chapters import
+beside it: statsmodels, transformers, captum, ...) from this book's repository, keeping the
 ``torch`` that Colab already has; everywhere else ``dl_lib`` is already installed
 (``make book``, ``make lab``) and the cell only picks the device and the seed.
 """
@@ -18,7 +19,7 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess, torch
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"torch=={torch.__version__}",
-                    "dl-lib @ git+https://github.com/dl-by-doing/deep-learning-by-doing"], check=True)
+                    "dl-lib[chapters] @ git+https://github.com/dl-by-doing/deep-learning-by-doing"], check=True)
 import dl_lib
 DEVICE = dl_lib.setup(seed=0)"""
 
@@ -33,7 +34,7 @@ def install_command(python: str, torch_version: str, repository: str = REPOSITOR
         raise ValueError("install_command needs the installed torch version, got an empty string")
     return [
         python, "-m", "pip", "install", "-q", f"torch=={torch_version}",
-        f"dl-lib @ git+https://github.com/{repository}",
+        f"dl-lib[chapters] @ git+https://github.com/{repository}",
     ]
 
 

@@ -27,7 +27,7 @@ def test_install_command_pins_the_installed_torch():
     cmd = colab.install_command("/usr/bin/python3", "2.5.1+cu121")
     assert cmd[:4] == ["/usr/bin/python3", "-m", "pip", "install"]
     assert "torch==2.5.1+cu121" in cmd
-    assert cmd[-1] == f"dl-lib @ git+https://github.com/{colab.REPOSITORY}"
+    assert cmd[-1] == f"dl-lib[chapters] @ git+https://github.com/{colab.REPOSITORY}"  # what the chapters import
     with pytest.raises(ValueError, match="torch version"):
         colab.install_command("python", "")
 
