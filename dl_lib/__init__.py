@@ -22,8 +22,8 @@ from dl_lib.show import show
 
 # Every module and subpackage but ``device`` and ``show``, whose main function carries their name.
 MODULES = (
-    "adversarial", "attention_seq2seq", "autograd", "book", "bpe", "data", "ddp_worker", "debugging", "distributed",
-    "features", "generative", "gradient_descent", "hpo", "interpret", "metrics", "nn", "optim", "plot",
+    "adversarial", "attention_seq2seq", "autograd", "book", "bpe", "data", "ddp_worker", "debugging", "diagrams",
+    "distributed", "features", "generative", "gradient_descent", "hpo", "interpret", "metrics", "nn", "optim", "plot",
     "preprocessing", "previews", "recommend", "regularization", "sampling", "scale", "seq2seq", "seqdata", "train",
     "transfer",
 )

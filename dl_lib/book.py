@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-__all__ = ["glue", "plain"]
+__all__ = ["describe", "glue", "plain"]
 
 T = TypeVar("T")
 
@@ -48,3 +48,17 @@ def glue(name: str, value: T, fmt: str | None = None) -> T:
     shown = format(shown, fmt) if fmt else shown
     myst_glue(name, shown, display=False)
     return value
+
+
+def describe(figure: Any, text: str) -> Any:
+    """Attach the alternative text that says what ``figure`` shows, for readers who cannot see it.
+
+    The book's pages use it as the image's ``alt`` text; a figure without one is described from
+    its titles and axis labels. Returns the figure, so that ``describe(fig, "...")`` can end a cell.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"describe needs a non-empty text saying what the figure shows, got {text!r}")
+    if not hasattr(figure, "savefig"):
+        raise TypeError(f"describe expects a matplotlib figure, got {type(figure).__name__}")
+    figure.alt_text = " ".join(text.split())
+    return figure

@@ -43,6 +43,14 @@ def test_setup_cell_runs_the_install_command_on_colab(monkeypatch):
     monkeypatch.setattr("subprocess.run", lambda cmd, **k: calls.append(cmd))
     exec(colab.SETUP_CELL, {})  # noqa: S102
     assert calls == [colab.install_command(sys.executable, torch.__version__)]
+    monkeypatch.setenv(colab.SOURCE_VARIABLE, "file:///tmp/checkout")
+    exec(colab.SETUP_CELL, {})  # noqa: S102
+    assert calls[-1] == colab.install_command(sys.executable, torch.__version__, source="file:///tmp/checkout")
+    assert calls[-1][-1] == "dl-lib[chapters] @ file:///tmp/checkout"
+
+
+def test_setup_cell_fits_the_page():
+    assert max(len(line) for line in colab.SETUP_CELL.splitlines()) <= 88
 
 
 def test_colab_url_and_badge():
@@ -60,3 +68,14 @@ def test_book_config_points_at_the_same_repository():
     assert config["repository"]["url"] == f"https://github.com/{colab.REPOSITORY}"
     assert config["repository"]["branch"] == colab.BRANCH
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+
+
+def test_exercise_links_point_at_the_release_and_say_how_to_check():
+    block = colab.exercise_links("03_neurons")
+    path = "exercises/release/03_neurons/03_neurons.ipynb"
+    assert colab.colab_url(path) in block and colab.github_url(path) in block
+    assert (ROOT / path).is_file()
+    assert "AssertionError" in block and "hidden tests" in block
+    for bad in ("", "exercises/release/03_neurons"):
+        with pytest.raises(ValueError, match="assignment name"):
+            colab.exercise_links(bad)

@@ -64,8 +64,9 @@ class TestChapterPattern:
             assert "exercises/release/" not in text, f"{path.name} links an exercise it does not have"
             return
         assert (ROOT / release).is_file(), f"{path.name} has no released exercise at {release}"
-        assert f"https://github.com/{colab.REPOSITORY}/blob/{colab.BRANCH}/{release}" in text
-        assert colab.colab_url(release) in text
+        assert colab.exercise_links(assignment) in text, (
+            f"{path.name}: send students to the exercise with the one block every chapter uses, "
+            f"dl_course.colab.exercise_links({assignment!r}), verbatim in a markdown cell")
 
     def test_cites_papers_from_the_bibliography(self, path):
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
