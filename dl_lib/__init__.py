@@ -42,6 +42,9 @@ def __getattr__(name: str) -> Any:
 def setup(seed: int = 0, quiet: bool = False) -> torch.device:
     r"""What every chapter's first cell does: seed everything, style the plots, pick the device.
 
+    In a notebook it also makes every figure's image carry its alt text
+    (:func:`dl_lib.book.register_alt_text`).
+
     Args:
         seed: passed to :func:`set_seed`.
         quiet: do not print the device and the versions.
@@ -49,10 +52,12 @@ def setup(seed: int = 0, quiet: bool = False) -> torch.device:
     Returns:
         The device chosen by :func:`device`.
     """
+    from dl_lib.book import register_alt_text
     from dl_lib.plot import use_style
 
     set_seed(seed)
     use_style()
+    register_alt_text()
     chosen = device()
     if not quiet:
         print(f"dl_lib {__version__} · torch {torch.__version__} · device: {chosen}")
