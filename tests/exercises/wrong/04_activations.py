@@ -101,3 +101,54 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["predictions"] = {
+    "hot and cold swapped: the largest T read as the most peaked": '''temperature_of = {"A": 0.5, "B": 5.0, "C": 1.0}
+dead_bias_grad = 0.0
+''',
+    "the leaky ReLU's slope given as a dead ReLU unit's gradient": '''temperature_of = {"A": 5.0, "B": 0.5, "C": 1.0}
+dead_bias_grad = 0.01
+''',
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "softmax": {
+        "unstable: no max subtraction, nan at logits of 1000": "subtract the maximum before exp",
+        "always normalises the last dimension": "not always the last dimension",
+        "one global maximum instead of one per slice": "not one maximum of the whole tensor",
+        "subtracts the maximum in place, changing the caller's tensor": "softmax changed its input",
+        "forgets keepdim, so the max and the sum broadcast along the wrong axis": "keepdim=True",
+        "calls torch.softmax instead of writing it": "write this yourself",
+    },
+    "softmax_jvp": {
+        "sign error: s * (v + s.v)": "sign error",
+        "missing the s (s.v) term: only the diagonal of the Jacobian": "only the diagonal of J",
+        "sums v instead of s * v": "not the sum of v",
+        "s.v summed over the whole tensor instead of each slice": "not one sum over the whole tensor",
+        "always uses the last dimension": "not always the last dimension",
+        "uses autograd instead of the formula": "write this yourself",
+    },
+    "sigmoid_grad": {
+        "sigma * (1 + sigma)": "the second factor is 1 - sigma, with a minus",
+        "the textbook exponential form: inf / inf = nan at x = -1000": "e^(-x) overflows",
+        "the derivative of tanh instead: 1 - sigma^2": "form of tanh's derivative",
+        "sigma(x) * (1 - x): the input instead of the output": "uses the input x",
+    },
+    "leaky_relu": {
+        "slope applied on the positive side": "the slope belongs on the negative side",
+        "scales the negative entries of x in place": "changed its input x",
+        "ignores the slope: plain ReLU": "as in plain ReLU",
+        "calls F.leaky_relu instead of writing it": "write this yourself",
+    },
+    "leaky_relu_grad": {
+        "slope on the positive side": "the slope belongs on the negative side",
+        "0 for negative inputs, as for ReLU": "is ReLU's derivative",
+        "1 at x = 0": "at x = 0 use negative_slope",
+        "built from Python numbers: always float32": "keep the dtype of x",
+    },
+    "predictions": {
+        "hot and cold swapped: the largest T read as the most peaked": "a colder softmax (small T) is more peaked",
+        "the leaky ReLU's slope given as a dead ReLU unit's gradient": "a dead ReLU passes no gradient",
+    },
+}
