@@ -147,7 +147,9 @@ class TabularDataset(Dataset):
     """
 
     def __init__(self, X, y, dtype: torch.dtype = torch.float32) -> None:
-        X = torch.as_tensor(X if isinstance(X, Tensor) else np.array(X), dtype=dtype)  # a copy
+        # as_tensor copies only when it must: a tensor already of `dtype` (on its device) is
+        # kept as it is, so the dataset then shares its memory with the caller's X.
+        X = torch.as_tensor(X if isinstance(X, Tensor) else np.array(X), dtype=dtype)
         y = torch.as_tensor(y if isinstance(y, Tensor) else np.array(y))
         if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
             raise ValueError(f"TabularDataset expects X of shape (N, d) and y of shape (N,), "

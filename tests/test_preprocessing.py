@@ -182,3 +182,13 @@ def test_tabular_dataset_from_frame_and_errors():
         TabularDataset.from_frame(frame, target="target")
     with pytest.raises(ValueError, match=r"got X \(3, 2\) and y \(2,\)"):
         TabularDataset(torch.ones(3, 2), torch.ones(2))
+
+
+def test_tabular_dataset_shares_a_tensor_of_its_dtype_and_copies_anything_else():
+    from dl_lib.preprocessing import TabularDataset
+
+    X32, y = torch.zeros(3, 2), torch.arange(3)
+    assert TabularDataset(X32, y).X is X32  # as_tensor returns the same object: no copy
+    X64 = torch.zeros(3, 2, dtype=torch.float64)
+    converted = TabularDataset(X64, y).X
+    assert converted.dtype == torch.float32 and converted.data_ptr() != X64.data_ptr()
