@@ -8,13 +8,14 @@ JOBS   ?= auto
 #   make PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple" test
 PIP_ARGS ?=
 
-.PHONY: help book test test-fast lab bench bench-grading exercises api constraints clean check-python
+.PHONY: help book readers test test-fast lab bench bench-grading exercises api constraints clean check-python
 
 help:
 	@echo "make book        build the executed HTML book into _build/html"
+	@echo "make readers     write the readers' edition (the build's numbers in the prose) to _build/readers"
 	@echo "make test        run the whole test suite, strict book build included"
 	@echo "make test-fast   the test suite without the slow book build and autograding"
-	@echo "make lab         open JupyterLab on the chapters and the exercises"
+	@echo "make lab         open JupyterLab on the readers' edition of the chapters and the exercises"
 	@echo "make bench       time every chapter, the whole build and class-scale grading (benchmarks/)"
 	@echo "make exercises   regenerate exercises/release from exercises/source with nbgrader"
 	@echo "make api         regenerate the dl_lib subpackages' re-exports from their modules' __all__"
@@ -39,14 +40,19 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
 
+# The chapters with the build's numbers and author-year references in place of the MyST roles,
+# for Colab and JupyterLab (dl_course/readers.py; README "The readers' edition").
+readers: book
+	$(PY) -m dl_course.readers _build/jupyter_execute _build/readers
+
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=15
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) chapters exercises
+lab: readers
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) _build/readers/chapters exercises
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
