@@ -84,7 +84,7 @@ def test_the_edition_of_the_built_book_has_every_value_and_executes(built, tmp_p
     executed = html.parent / "jupyter_execute"
     written = build_edition(executed, tmp_path)
     assert sorted(p.name for p in written) == sorted(p.name for p in CHAPTERS)
-    for chapter, edition_path in zip(sorted(CHAPTERS), sorted(written)):
+    for chapter, edition_path in zip(sorted(CHAPTERS), sorted(written), strict=True):
         edition = nbformat.read(edition_path, as_version=4)
         prose = "\n".join(c.source for c in edition.cells if c.cell_type == "markdown")
         assert not ANY_ROLE.search(prose), f"{chapter.name}: a role is left"

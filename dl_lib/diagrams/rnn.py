@@ -1,6 +1,6 @@
 r"""An unrolled recurrent network: one cell, the same weights, applied at every time step.
 
-A recurrent network is a loop, $h_t = \tanh(x_t W_{xh}^\top + h_{t-1} W_{hh}^\top + b)$, and a
+A recurrent network is a loop, $h_t = \tanh(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$, and a
 loop is hard to picture. Unrolled over $T$ steps it becomes a deep feed-forward graph whose
 layers share their weights: :func:`unrolled_rnn` draws the folded cell with its self-loop next
 to the $T$ copies, with the shape of every array and the name of the weight on every arrow.
@@ -32,12 +32,12 @@ def unrolled_rnn_edges(steps: int, outputs: bool = True) -> list[tuple[str, str,
     """The arrows of the unrolled network: ``(source, target, weight)`` for ``steps`` steps.
 
     Nodes are ``"x1"``, ``"h0"``, ``"h1"``, ``"y1"``, ...; ``weight`` is the shared matrix on the
-    arrow (``"W_xh"``, ``"W_hh"``, ``"W_hy"``). ``h0`` is the initial state.
+    arrow (``"W_ih"``, ``"W_hh"``, ``"W_hy"``). ``h0`` is the initial state.
     """
     _check(steps, "B", "D", "H")
     edges = []
     for t in range(1, steps + 1):
-        edges.append((f"x{t}", f"h{t}", "W_xh"))
+        edges.append((f"x{t}", f"h{t}", "W_ih"))
         edges.append((f"h{t - 1}", f"h{t}", "W_hh"))
         if outputs:
             edges.append((f"h{t}", f"y{t}", "W_hy"))
@@ -61,8 +61,8 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], label: str,
 
 
 COLOURS = {"x": "#DCEBF7", "h": "#E2F0D9", "y": "#FBE3D6",
-           "W_xh": "#1F4E79", "W_hh": "#C00000", "W_hy": "#7F6000"}
-LABELS = {"W_xh": "$W_{xh}$", "W_hh": "$W_{hh}$", "W_hy": "$W_{hy}$"}
+           "W_ih": "#1F4E79", "W_hh": "#C00000", "W_hy": "#7F6000"}
+LABELS = {"W_ih": "$W_{ih}$", "W_hh": "$W_{hh}$", "W_hy": "$W_{hy}$"}
 
 
 def unrolled_rnn(steps: int = 4, batch: int | str = "B", input_size: int | str = "D",
@@ -81,13 +81,13 @@ def unrolled_rnn(steps: int = 4, batch: int | str = "B", input_size: int | str =
     # The folded cell on the left, its loop drawn as an arc back into itself.
     _box(ax, 0, 0, "$x_t$", x_shape, COLOURS["x"])
     _box(ax, 0, 1, "$h_t$", h_shape, COLOURS["h"])
-    _arrow(ax, (0, 0.27), (0, 0.73), LABELS["W_xh"], COLOURS["W_xh"])
+    _arrow(ax, (0, 0.27), (0, 0.73), LABELS["W_ih"], COLOURS["W_ih"])
     ax.add_patch(FancyArrowPatch((0.38, 1.1), (0.38, 0.9), connectionstyle="arc3,rad=-1.6",
                                  arrowstyle="-|>", mutation_scale=12, color=COLOURS["W_hh"],
                                  linewidth=1.4))
     ax.text(0.72, 1.0, LABELS["W_hh"], color=COLOURS["W_hh"], fontsize=8.5, va="center")
     if outputs:
-        _box(ax, 0, 2, "$y_t$", "", COLOURS["y"])
+        _box(ax, 0, 2, r"$\hat y_t$", "", COLOURS["y"])
         _arrow(ax, (0, 1.27), (0, 1.73), LABELS["W_hy"], COLOURS["W_hy"])
     ax.text(0, top + 0.55, "folded", ha="center", fontsize=10, style="italic")
     ax.text(1.25, 1, "=", ha="center", va="center", fontsize=22)
@@ -100,7 +100,7 @@ def unrolled_rnn(steps: int = 4, batch: int | str = "B", input_size: int | str =
         _box(ax, column, 0, f"$x_{{{t}}}$", x_shape, COLOURS["x"])
         _box(ax, column, 1, f"$h_{{{t}}}$", h_shape, COLOURS["h"])
         if outputs:
-            _box(ax, column, 2, f"$y_{{{t}}}$", "", COLOURS["y"])
+            _box(ax, column, 2, rf"$\hat y_{{{t}}}$", "", COLOURS["y"])
     for source, target, weight in unrolled_rnn_edges(steps, outputs):
         (x0, y0), (x1, y1) = position[source], position[target]
         if y0 == y1:  # h_{t-1} -> h_t, left to right
@@ -118,10 +118,10 @@ def unrolled_rnn(steps: int = 4, batch: int | str = "B", input_size: int | str =
     fig.tight_layout()
     described = (
         f"Diagram of a recurrent network. Left, folded: an input x_t of shape {x_shape} enters "
-        f"a hidden state h_t of shape {h_shape} through W_xh, and h_t feeds back into itself "
+        f"a hidden state h_t of shape {h_shape} through W_ih, and h_t feeds back into itself "
         f"through W_hh. Right, the same network unrolled over {steps} steps: a row of inputs "
         f"x_1 to x_{steps}, a row of hidden states h_0 to h_{steps} linked left to right by "
-        "W_hh arrows, each x_t feeding h_t through W_xh"
+        "W_hh arrows, each x_t feeding h_t through W_ih"
         + (", and each h_t producing an output y_t through W_hy" if outputs else "")
         + "; arrows of one colour are the same shared weight matrix."
     )

@@ -36,7 +36,7 @@ def test_the_arrows_are_the_dependencies_of_a_real_rnn():
         drawn = {s for s in range(1, T + 1) if f"h{t}" in _reaches(edges, f"x{s}")}
         assert depends == drawn == set(range(1, t + 1))
     # One set of weights: three distinct matrices however many steps are drawn.
-    assert {w for *_, w in unrolled_rnn_edges(7)} == {"W_xh", "W_hh", "W_hy"}
+    assert {w for *_, w in unrolled_rnn_edges(7)} == {"W_ih", "W_hh", "W_hy"}
     assert len(unrolled_rnn_edges(7)) == 3 * 7
 
 
