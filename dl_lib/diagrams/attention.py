@@ -53,6 +53,7 @@ def attention_example(tokens: Sequence[str], d_model: int = 6, d_k: int = 4,
 def _matrix(ax, values: torch.Tensor, title: str, shape: str, cmap: str,
             rows: Sequence[str] | None = None) -> None:
     ax.imshow(values.numpy(), cmap=cmap, aspect="equal")
+    ax.grid(False)
     ax.set_title(f"{title}\n{shape}" if shape else title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks(range(len(rows)) if rows else [])
@@ -83,6 +84,7 @@ def attention_flow(tokens: Sequence[str] = ("the", "cat", "sat", "down"), d_mode
     ax_a = fig.add_subplot(grid[:, 3])
     weights = arrays["weights"]
     ax_a.imshow(weights.numpy(), cmap="Purples", vmin=0, vmax=1)
+    ax_a.grid(False)
     for i in range(n):
         for j in range(n):
             ax_a.text(j, i, f"{weights[i, j].item():.2f}", ha="center", va="center", fontsize=8,
