@@ -119,3 +119,54 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["predictions"] = {
+    "the probability 1/10 instead of the loss -log(1/10)": '''initial_loss = 0.1
+stalls = "mse"
+''',
+    "cross-entropy named as the loss that stalls": '''initial_loss = math.log(10)
+stalls = "bce"
+''',
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "logsumexp": {
+        "naive: log of a sum of exponentials, overflows at 1000": "subtract the maximum before exp",
+        "one global maximum instead of one per row": "not one maximum of the whole tensor",
+        "subtracts the maximum but forgets to add it back": "did not add it back",
+        "always reduces the last dimension": "not always the last dimension",
+        "calls torch.logsumexp instead of writing it": "write this yourself",
+        "ignores keepdim": "with keepdim=False",
+    },
+    "cross_entropy": {
+        "sum instead of mean": "not the sum",
+        "unstable softmax: exp, normalise, then log": "z - logsumexp(z)",
+        "log of torch.softmax: -inf once a probability underflows": "underflows to 0 before the log",
+        "sign error": "sign error",
+        "wrong axis: every row's log-probability of every target": "one entry per row",
+        "calls F.cross_entropy instead of writing it": "write this yourself",
+        "gather along dim 0 instead of dim 1": "along dim 1 (the class axis)",
+    },
+    "bce_with_logits": {
+        "naive log(sigmoid): inf at z = -1000": "log(1 + exp(-|z|))",
+        "sign error": "sign error",
+        "y and 1 - y swapped": "swapped",
+        "sum instead of mean": "not the sum",
+        "softplus written with exp(-z), which overflows for very negative z": "exp(-z) overflows",
+        "calls F.binary_cross_entropy_with_logits instead of writing it": "write this yourself",
+        "clamps the logarithms at -100 like torch's BCE on probabilities": "do not clamp",
+    },
+    "mse": {
+        "no shape check: silently broadcasts (N, 1) against (N,)": "must raise ValueError",
+        "sum instead of mean": "not their sum",
+        "reshapes the target to fit instead of refusing": "do not reshape",
+        "modifies the predictions in place": "changed its input",
+        "checks the shape, then calls F.mse_loss": "write this yourself",
+        "assert instead of ValueError": "raise ValueError(...) instead",
+    },
+    "predictions": {
+        "the probability 1/10 instead of the loss -log(1/10)": "-log of the probability",
+        "cross-entropy named as the loss that stalls": "p (1 - p)",
+    },
+}
