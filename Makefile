@@ -8,12 +8,13 @@ JOBS   ?= auto
 #   make PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple" test
 PIP_ARGS ?=
 
-.PHONY: help book readers test test-fast lab bench bench-grading exercises api constraints clean check-python
+.PHONY: help book readers test test-colab test-fast lab bench bench-grading exercises api constraints clean check-python
 
 help:
 	@echo "make book        build the executed HTML book into _build/html"
 	@echo "make readers     write the readers' edition (the build's numbers in the prose) to _build/readers"
 	@echo "make test        run the whole test suite, strict book build included"
+	@echo "make test-colab  execute every chapter on a bare runtime after the Colab set-up cell (slow)"
 	@echo "make test-fast   the test suite without the slow book build and autograding"
 	@echo "make lab         open JupyterLab on the readers' edition of the chapters and the exercises"
 	@echo "make bench       time every chapter, the whole build and class-scale grading (benchmarks/)"
@@ -47,6 +48,11 @@ readers: book
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=15
+
+# Every chapter on a fresh environment holding only torch and ipykernel, google.colab simulated,
+# dl_lib installed by the set-up cell from this checkout (dl_course/bare_runtime.py).
+test-colab: $(STAMP)
+	$(PY) -m dl_course.bare_runtime
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
