@@ -8,11 +8,14 @@ beside it: statsmodels, transformers, captum, ...) from this book's repository, 
 
 from __future__ import annotations
 
-__all__ = ["BRANCH", "REPOSITORY", "SETUP_CELL", "SOURCE_VARIABLE", "badge", "colab_url", "exercise_links",
+__all__ = ["BRANCH", "READERS_BRANCH", "REPOSITORY", "SETUP_CELL", "SOURCE_VARIABLE", "badge", "colab_url", "exercise_links",
            "github_url", "install_command"]
 
 REPOSITORY = "dl-by-doing/deep-learning-by-doing"
 BRANCH = "main"
+# The branch that holds the readers' edition (dl_course.readers; README "The readers' edition"):
+# the chapters with the build's numbers in their prose, at the same paths. Chapter badges open it.
+READERS_BRANCH = "readers"
 
 # The environment variable that points the set-up cell at another install source than this
 # repository on GitHub: a local checkout (``file:///path/to/checkout``) or a fork's address.
@@ -58,10 +61,15 @@ def colab_url(path: str, repository: str = REPOSITORY, branch: str = BRANCH) -> 
 
 
 def badge(path: str) -> str:
-    """The Markdown "Open in Colab" badge for a notebook of this repository."""
+    """The Markdown "Open in Colab" badge for a notebook of this repository.
+
+    A chapter's badge opens its readers' edition (branch :data:`READERS_BRANCH`), where the
+    prose shows the computed numbers instead of the book's MyST roles.
+    """
+    branch = READERS_BRANCH if path.lstrip("/").startswith("chapters/") else BRANCH
     return (
         "[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-        f"({colab_url(path)})"
+        f"({colab_url(path, branch=branch)})"
     )
 
 

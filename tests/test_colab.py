@@ -58,7 +58,12 @@ def test_colab_url_and_badge():
     assert url == (
         f"https://colab.research.google.com/github/{colab.REPOSITORY}/blob/main/chapters/03_neurons.ipynb"
     )
-    assert url in colab.badge("chapters/03_neurons.ipynb")
+    # A chapter's badge opens its readers' edition; any other notebook, the file on main.
+    assert colab.colab_url("chapters/03_neurons.ipynb", branch=colab.READERS_BRANCH) in colab.badge(
+        "chapters/03_neurons.ipynb")
+    assert "/blob/readers/chapters/03_neurons.ipynb" in colab.badge("chapters/03_neurons.ipynb")
+    path = "exercises/release/03_neurons/03_neurons.ipynb"
+    assert colab.colab_url(path) in colab.badge(path)
     with pytest.raises(ValueError, match=".ipynb"):
         colab.colab_url("chapters/03_neurons.md")
 
