@@ -241,6 +241,7 @@ class CheckedExecute(Execute):
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         if _is_test_cell(cell):
             problem = await self._probe(cell_index)
+            self.nb.cells[cell_index] = cell  # nbclient stored the probe in the test cell's place
             if problem:
                 cell.outputs.append(new_output(
                     "error", ename=TAMPERED, evalue=problem,
