@@ -163,3 +163,30 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "initial_loss_check": {
+        "takes C from the labels instead of the logits": "not from the labels",
+        "leaves dropout on (no eval mode)": "dropout must be off",
+        "switches to eval mode and never switches back": "put the model back in the mode it had",
+        "an absolute tolerance instead of a relative one": "a relative tolerance",
+        "log base 10 instead of the natural logarithm": "natural logarithm",
+    },
+    "count_dead_units": {
+        "counts zero outputs instead of units that are zero on every example":
+            "the number of zero outputs",
+        "a unit zero on any example counts as dead": "0 on every example (.all(dim=0), not .any)",
+        "forgets to remove the hooks": "remove your hooks",
+        "watches only the model's direct children": "find nested ReLUs too",
+    },
+    "diagnose": {
+        "tests for divergence with comparisons only, so NaN slips through":
+            "comparisons with NaN are always False",
+        "checks overfitting before not learning": "check 'not learning' before 'overfitting'",
+        "compares the validation loss with its first value, not its minimum":
+            "with the smallest one (0.5), not the first",
+        "looks at the training loss for overfitting": "by the validation loss, not the training loss",
+        "not learning means the loss did not fall at all": "even though it fell a little",
+    },
+}
