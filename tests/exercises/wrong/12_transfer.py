@@ -160,3 +160,57 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["predictions"] = {
+    "the new head counted as frozen too": '''trainable_after = 0
+running_mean_changes = True
+''',
+    "the whole network counted, frozen body included": '''trainable_after = 512 * 256 + 256 + 2 * 256 + 256 * 10 + 10
+running_mean_changes = True
+''',
+    "freezing taken to stop the running statistics too": '''trainable_after = 256 * 10 + 10
+running_mean_changes = False
+''',
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "freeze": {
+        "freezes only the first layer": "froze only the first layer",
+        "calls .eval() instead of setting requires_grad": "module.eval() does not freeze",
+        "goes through state_dict(): counts buffers, leaves the parameters trainable":
+            "state_dict() are detached copies",
+        "returns the number of tensors, not of numbers": "count numbers, not tensors",
+        "also switches the module to eval mode": "do not call module.eval() in freeze",
+        "counts a shared parameter once per layer that uses it":
+            "counted once per layer that uses it",
+    },
+    "count_trainable": {
+        "counts all parameters, frozen or not": "only the parameters with requires_grad True",
+        "counts tensors instead of numbers": "count numbers, not tensors",
+        "counts the state_dict: buffers and frozen parameters too": "counts the buffers too",
+        "counts a shared parameter twice": "a shared parameter counts once",
+    },
+    "replace_head": {
+        "hard-coded in_features": "take it from the old head (old.in_features)",
+        "keeps the old out_features": "not the old head's number of outputs",
+        "replaces model[-1], whatever it is": "the last nn.Linear, not the last layer",
+        "replaces the first Linear": "the last nn.Linear, not the first",
+        "forgets the dtype (a float32 head on a float64 model)": "dtype=old.weight.dtype",
+        "always adds a bias": "bias=old.bias is not None",
+        "returns a new model instead of changing it in place": "changed in place",
+    },
+    "few_shot_indices": {
+        "not per class: a random sample of the whole set": "from each class separately",
+        "draws with replacement, so indices repeat": "draw without replacement",
+        "a new generator for every class": "a new generator per class repeats the same draw",
+        "classes assumed to be 0 .. K-1": "torch.unique(y)",
+        "positions within the class instead of indices into y": "positions within a class",
+        "no error for a class with too few examples": "should raise ValueError",
+    },
+    "predictions": {
+        "the new head counted as frozen too": "created after freeze",
+        "the whole network counted, frozen body included": "the frozen body does not count",
+        "freezing taken to stop the running statistics too": "buffer, not a parameter",
+    },
+}
