@@ -148,3 +148,33 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "learn_merges": {
+        "ignores how often each word occurs": "weight each pair by its word's count",
+        "breaks ties by dictionary order (Counter.most_common) instead of the smallest pair":
+            "on a tie take the smallest pair",
+        "counts the pairs once and takes the top ones, never recounting after a merge":
+            "count the pairs again after every merge",
+        "merges with str.replace on space-separated symbols, which also matches inside longer symbols":
+            "merge whole symbols",
+    },
+    "top_p_filter": {
+        "drops the token that crosses the threshold": "the 0.3 that makes the sum cross p was dropped",
+        "returns the filtered logits in sorted order, not vocabulary order":
+            "scatter it back to vocabulary order",
+        "accumulates the logits instead of the probabilities": "not the logits themselves",
+        "sorts in increasing order and keeps the least probable tokens":
+            "sort from most to least probable",
+        "filters over the whole tensor instead of each row": "filter each row on its own",
+    },
+    "cached_attention_step": {
+        "scales the scores by d instead of sqrt(d)": "divided by d = 2; divide by sqrt(d)",
+        "attends to the cache only, appending the new key and value afterwards":
+            "own key and value are missing",
+        "takes the softmax over the query dimension": "take it over the keys",
+        "puts the new key first and the values last: keys and values no longer line up":
+            "the cache first, the new key last",
+    },
+}
