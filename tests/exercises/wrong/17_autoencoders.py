@@ -79,3 +79,34 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "reparameterize": {
+        "scales the noise by the variance instead of the standard deviation":
+            "scale the noise by exp(0.5 * logvar)",
+        "treats logvar as the standard deviation": "used logvar as the standard deviation",
+        "forgets the exponential: half the log-variance as the standard deviation": "take its exponential",
+        "draws new noise instead of using eps": "do not draw new noise",
+        "detaches the sample, so no gradient reaches the encoder": "torch.no_grad()",
+        "detaches mu and logvar": "do not detach them",
+    },
+    "gaussian_kl": {
+        "the KL sign flipped": "the sign is flipped",
+        "a mean over the latent dimensions where a sum belongs": "a mean over the latent dimensions",
+        "sums over the batch too, returning one number": "the sum ran over the batch too",
+        "uses logvar as the variance": "is logvar used as the variance",
+        "forgets the -1": "the -1 inside the sum is missing",
+        "forgets the factor 1/2": "the factor 1/2 is missing",
+        "sums over the batch dimension instead of the latent one": "the sum ran over the batch (dim 0)",
+    },
+    "negative_elbo": {
+        "a mean over the pixels where a sum belongs": "the mean over the 4 pixels",
+        "probabilities passed where logits belong": "pass the logits themselves",
+        "sums over the batch instead of averaging": "the mean over the batch, not the sum",
+        "weights the reconstruction by beta instead of the KL term": "weight only the KL term by beta",
+        "forgets beta": "beta = 2 had no effect",
+        "subtracts the KL term (the ELBO's sign mixed up)": "the KL term was subtracted",
+        "swaps the target and the input of the cross-entropy": "the input and the target are swapped",
+    },
+}
