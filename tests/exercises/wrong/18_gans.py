@@ -104,3 +104,37 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "discriminator_loss": {
+        "passes logits where probabilities belong: log of the raw logits": "the inputs are logits, not probabilities",
+        "takes the log of a sigmoid: inf once the sigmoid rounds to 0": "the log of a sigmoid that rounded to 0",
+        "swaps the labels: real as 0, fake as 1": "did you swap the labels",
+        "averages real and fake together, wrong when the batches differ in size":
+            "average each half over its own batch",
+    },
+    "generator_loss": {
+        "the saturating (minimax) loss": "this is the minimax loss",
+        "applies a sigmoid to the logits first: probabilities where logits belong":
+            "a sigmoid applied to the logits first",
+        "flips the sign: the generator helps the discriminator": "the sign is flipped",
+        "log of a sigmoid: inf for very negative logits": "the log of a sigmoid that rounded to 0",
+    },
+    "frechet_distance": {
+        "takes the square root elementwise": "not the square roots of the entries",
+        "multiplies the two square roots: tr(sqrt(S1) sqrt(S2)), right only when they commute":
+            "right only when the covariances commute",
+        "forgets the factor 2 on the cross term": "the cross term needs its factor 2",
+        "uses the distance between the means, not its square": "the formula takes its square",
+        "no clamp: nan from a singular covariance": "clamp negative eigenvalues to 0",
+    },
+    "modes_covered": {
+        "counts a point for every centre within reach, not only the nearest":
+            "each point counts only for its nearest centre",
+        "ignores max_distance: every point counts for its nearest mode": "only within max_distance",
+        "strict inequalities: a point exactly at the radius, or a mode with exactly min_count, is missed":
+            "min_count means at least",
+        "returns the number of counted points instead of the number of modes": "not how many points count",
+    },
+}
