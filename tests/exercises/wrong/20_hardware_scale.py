@@ -117,3 +117,28 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "training_memory_bytes": {
+        "assumes 4 bytes per number whatever the dtype": "use p.element_size()",
+        "forgets the gradients": "add one gradient per parameter",
+        "counts frozen parameters too": "leave out parameters with requires_grad=False",
+        "falls back to SGD for an unknown optimizer": "must raise ValueError",
+    },
+    "accumulate_gradients": {
+        "does not scale the micro-batch losses (K times the gradient)":
+            "scale each micro-batch's loss by 4/12",
+        "divides by the number of micro-batches instead of weighting by N_k / N":
+            "not by 1 / (number of micro-batches)",
+        "keeps the stale gradients of the previous step": "zero the gradients first",
+    },
+    "ring_all_reduce_sim": {
+        "the naive exchange: every process sends its whole tensor to every other":
+            "the naive exchange",
+        "adds in the all-gather instead of replacing (double counts)": "replace in the all-gather",
+        "equal chunks of n // p with the remainder in the last chunk":
+            "first n mod p chunks are one element longer",
+        "modifies the callers' tensors in place": "do not modify the input tensors",
+    },
+}
