@@ -248,3 +248,59 @@ def adam_step(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
 ''',
     },
 }
+
+WRONG["predict"] = {
+    "takes Adam's step as lr times the gradient": """ADAM_FIRST_STEP = 0.01 * 1000
+MOMENTUM_SPEEDUP = 10.0
+""",
+    "forgets the bias correction": """ADAM_FIRST_STEP = 0.01 * 0.1 / 0.001**0.5
+MOMENTUM_SPEEDUP = 10.0
+""",
+    "thinks momentum only smooths, never lengthens the step": """ADAM_FIRST_STEP = 0.01
+MOMENTUM_SPEEDUP = 1.0
+""",
+    "takes the momentum itself as the factor": """ADAM_FIRST_STEP = 0.01
+MOMENTUM_SPEEDUP = 0.9
+""",
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "sgd_step": {
+        "moves with the old velocity (update order)": "update the velocity first",
+        "the other convention: lr inside the velocity": "keep the learning rate out of the velocity",
+        "returns the new parameter instead of updating it in place": "update param in place",
+        "Nesterov ignored: always steps along the velocity": "step along g + momentum * b",
+        "dampening applied to the first velocity too": "without the factor 1 - dampening",
+        "weight decay added after the velocity, not inside it": "before it enters the velocity",
+    },
+    "rmsprop_step": {
+        "square root missing": "the square root is missing",
+        "alpha and 1 - alpha swapped": "alpha and 1 - alpha are swapped",
+        "eps inside the square root": "eps is added after the square root",
+        "divides by the old average": "divided by the old square_avg",
+        "centered: subtracts the mean, not its square": "the square of the gradient average",
+        "momentum accumulates the raw gradient": "not the raw gradient",
+    },
+    "adam_step": {
+        "no bias correction": "the bias correction is missing",
+        "eps inside the square root": "eps is added after the square root",
+        "t counted from 0: corrects before counting the step": "t counts from 1",
+        "stores the corrected moments": "store the uncorrected m and v",
+        "AdamW decay without the learning rate": "leaves out the learning rate",
+        "decoupled flag ignored: always the L2 penalty": "is Adam's L2 penalty",
+        "calls the library instead of writing the rule": "write the rule yourself",
+    },
+    "cosine_annealing": {
+        "forgets eta_min": "add eta_min",
+        "keeps following the cosine after the end": "stays at eta_min",
+        "missing the factor 1/2": "the factor 1/2",
+        "off by one: step + 1": "not step + 1",
+    },
+    "predict": {
+        "takes Adam's step as lr times the gradient": "the step of plain SGD",
+        "forgets the bias correction": "forgets the bias correction",
+        "thinks momentum only smooths, never lengthens the step": "momentum does not only smooth",
+        "takes the momentum itself as the factor": "g / (1 - 0.9)",
+    },
+}
