@@ -10,6 +10,10 @@ from dl_lib.diagrams.attention import (
     attention_example,
     attention_flow,
 )
+from dl_lib.diagrams.conv import (
+    conv_window,
+    window_cells,
+)
 from dl_lib.diagrams.dropout import (
     thinned_masks,
     thinned_networks,
@@ -30,10 +34,12 @@ __all__ = [
     "attention_example",
     "attention_flow",
     "computational_graph",
+    "conv_window",
     "mlp_graph",
     "mlp_graph_nodes",
     "thinned_masks",
     "thinned_networks",
     "unrolled_rnn",
     "unrolled_rnn_edges",
+    "window_cells",
 ]

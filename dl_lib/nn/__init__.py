@@ -115,9 +115,15 @@ from dl_lib.nn.perceptron import (
 )
 from dl_lib.nn.pooling import (
     AvgPool2d,
+    GlobalAvgPool2d,
     MaxPool2d,
     avg_pool2d,
+    global_avg_pool2d,
     max_pool2d,
+)
+from dl_lib.nn.residual import (
+    ResidualBlock,
+    SmallResNet,
 )
 from dl_lib.nn.rnn import (
     RNN,
@@ -160,6 +166,7 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "GlobalAvgPool2d",
     "GPTConfig",
     "GRUCell",
     "KVCache",
@@ -175,9 +182,11 @@ __all__ = [
     "NLLLoss",
     "RecurrentLM",
     "ReLU",
+    "ResidualBlock",
     "RNNCell",
     "Sigmoid",
     "SinusoidalPositionalEncoding",
+    "SmallResNet",
     "Softmax",
     "Tanh",
     "TransformerDecoder",
@@ -200,6 +209,7 @@ __all__ = [
     "dropout",
     "gelu",
     "gelu_grad",
+    "global_avg_pool2d",
     "grad_norm",
     "gru_cell",
     "gru_gates",

@@ -5,7 +5,9 @@ keeps the largest value (max pooling) or the mean (average pooling) of each wind
 usual ``kernel_size=2, stride=2`` it halves the height and width, so later layers see a wider part
 of the image, and a feature that moves by a pixel inside a window leaves a max-pooled output
 unchanged. The windows come from the same `sliding_windows` as the convolution's patches, and
-the output size follows the same `conv_output_size`.
+the output size follows the same `conv_output_size`. *Global* average pooling takes the mean of
+each whole map, ``(N, C, H, W)`` -> ``(N, C)``, the head of networks without fully connected
+layers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from torch import Tensor, nn
 
 from dl_lib.nn.conv import IntPair, as_pair, sliding_windows
 
-__all__ = ["AvgPool2d", "MaxPool2d", "avg_pool2d", "max_pool2d"]
+__all__ = [
+    "AvgPool2d",
+    "GlobalAvgPool2d",
+    "MaxPool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "max_pool2d",
+]
 
 
 def _pool_windows(input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair,
@@ -101,3 +110,27 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, input: Tensor) -> Tensor:
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding)
+
+
+def global_avg_pool2d(input: Tensor) -> Tensor:
+    r"""The mean of every channel over all its positions: ``(N, C, H, W)`` -> ``(N, C)``.
+
+    .. math:: Y_{n,c} = \frac{1}{HW} \sum_{i=0}^{H-1} \sum_{j=0}^{W-1} X_{n,c,i,j}
+
+    Average pooling whose window is the whole map (Lin et al., 2014): the head of a network that
+    ends with it has no weight per position, so it works for any image size and any shift of
+    the object. Each input gets :math:`1/(HW)` of its channel's gradient. Same values as
+    ``torch.nn.functional.adaptive_avg_pool2d(input, 1).flatten(1)``.
+    """
+    if not isinstance(input, Tensor) or input.dim() != 4 or 0 in input.shape[2:]:
+        shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"global_avg_pool2d: input must have shape (N, C, H, W) with H, W >= 1, "
+                         f"got {shape}")
+    return input.mean(dim=(2, 3))
+
+
+class GlobalAvgPool2d(nn.Module):
+    r"""`global_avg_pool2d` as a layer (no parameters). Shapes: ``(N, C, H, W)`` -> ``(N, C)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return global_avg_pool2d(input)
