@@ -153,3 +153,68 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["expected_improvement"]["ignores xi"] = '''def expected_improvement(mu, sigma, best, xi=0.0):
+    improvement = mu - best
+    positive = sigma > 0
+    safe_sigma = torch.where(positive, sigma, torch.ones_like(sigma))
+    z = improvement / safe_sigma
+    pdf = torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    ei = improvement * torch.special.ndtr(z) + safe_sigma * pdf
+    return torch.where(positive, ei, improvement.clamp_min(0))
+'''
+
+WRONG["predictions"] = {
+    "the share of a uniform draw, not of a log-uniform one": '''share_below = 0.01
+distinct_grid = 4
+distinct_random = 16
+''',
+    "the grid counted as 16 different learning rates": '''share_below = 0.5
+distinct_grid = 16
+distinct_random = 16
+''',
+    "random search counted like the grid": '''share_below = 0.5
+distinct_grid = 4
+distinct_random = 4
+''',
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "log_uniform": {
+        "uniform instead of log-uniform": "uniform in the value, not in its logarithm",
+        "log10 bounds, natural exp: out of range": "use different bases",
+        "natural-log bounds, base-10 power": "use different bases",
+        "off by the exponent: no log(low) offset": "add math.log(low)",
+        "returns the logarithms, never exponentiates": "look like the logarithms",
+        "ignores the generator": "pass generator=generator",
+        "no check of the bounds": "check 0 < low < high",
+    },
+    "grid": {
+        "zip instead of the product": "zip pairs the i-th values",
+        "drops the last value of each list": "the last value of each list",
+        "one hyperparameter at a time, not every combination": "one hyperparameter at a time",
+        "first hyperparameter changes fastest": "fastest, not the first",
+    },
+    "expected_improvement": {
+        "sign error: best - mu": "not best - mu",
+        "missing the sigma * pdf term": "sigma * phi(z) is missing",
+        "sigma = 0 not handled: NaN": "sigma = 0 must not give NaN",
+        "xi added instead of subtracted": "xi is added",
+        "variance where the standard deviation belongs": "the variance where the standard deviation",
+        "probability of improvement, not EI": "probability of improvement",
+        "ignores xi": "it ignores xi",
+    },
+    "gp_posterior_mean": {
+        "forgets the noise on the diagonal": "the noise is missing",
+        "kernel without the factor 2": "the 2 in 2 * length_scale**2 is missing",
+        "distance instead of squared distance": "the distance is not squared",
+        "noise variance squared": "the noise is squared",
+        "adds the noise to y, not to the kernel": "added to y",
+    },
+    "predictions": {
+        "the share of a uniform draw, not of a log-uniform one": "each decade gets the same share",
+        "the grid counted as 16 different learning rates": "only 4 distinct values",
+        "random search counted like the grid": "almost surely all differ",
+    },
+}
