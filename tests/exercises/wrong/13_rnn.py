@@ -36,8 +36,8 @@ WRONG = {
 ''',
         "reads the batch dimension as time": '''def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
     h, states = h0, []
-    for t in range(X.shape[0]):
-        h = rnn_step(X[:, t] if X.shape[1] > t else X[t], h, W_ih, W_hh, b_ih, b_hh)
+    for t in range(X.shape[1]):  # as if X were batch first, (B, T, I)
+        h = rnn_step(X[:, t], h, W_ih, W_hh, b_ih, b_hh)
         states.append(h)
     return torch.stack(states), h
 ''',
@@ -88,5 +88,33 @@ WRONG = {
     e = scaled.exp()
     return e / e.sum(dim=0, keepdim=True)
 ''',
+    },
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "rnn_step": {
+        "transposed weights": "multiply by the transpose",
+        "forgets the tanh": "you forgot the tanh",
+        "adds only one of the two biases": "add both biases",
+        "applies the tanh to the input part only": "must wrap the whole sum",
+    },
+    "rnn_forward": {
+        "never carries the state: every step starts from h0": "carry the new state into the next step",
+        "states shifted by one: starts with h0, drops the last": "not h0",
+        "returns the first state as the last": "h_last is the first state",
+        "reads the batch dimension as time": "X is time first",
+    },
+    "clip_by_global_norm": {
+        "clips every tensor on its own": "not each tensor on its own",
+        "scales small gradients up to max_norm": "not scaled up",
+        "adds the norms instead of the squares": "the sum of the tensors' norms",
+        "clips in place, changing the caller's gradients": "do not clip in place",
+    },
+    "softmax_with_temperature": {
+        "temperature applied after the softmax": "you divided the probabilities by the temperature",
+        "multiplies by the temperature": "you multiplied",
+        "overflows: no maximum subtracted": "subtract each row's maximum",
+        "normalizes over the batch instead of the vocabulary": "not over the batch",
     },
 }
