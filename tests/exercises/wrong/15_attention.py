@@ -112,3 +112,24 @@ def merge_heads(x):
 ''',
     },
 }
+
+HINTS = {
+    "attention": {
+        "scales by d_k instead of sqrt(d_k)": "divided by d_k instead of sqrt(d_k)",
+        "forgets the scaling": "forgot to divide the scores by sqrt(d_k)",
+        "applies the mask after the softmax": "mask was applied after the softmax",
+        "masks the past instead of the future": "hides the past",
+        "softmax over the queries instead of the keys": "runs over the queries",
+    },
+    "heads": {
+        "reshapes straight to (B, h, T, d)": "straight to (B, h, T, d), which mixes positions",
+        "interleaves the features (head i gets every h-th feature)": "every h-th feature",
+        "merges without swapping the axes back": "without swapping the h and T axes back",
+    },
+    "positional_encoding": {
+        "swaps sine and cosine": "sine and cosine are swapped",
+        "uses i/d instead of 2i/d in the exponent": "uses i/d where it should be 2i/d",
+        "a new frequency for every column, not every pair": "every column got its own frequency",
+        "multiplies by the frequency base instead of dividing": "multiplied by 10000^(2i/d)",
+    },
+}
