@@ -95,3 +95,26 @@ WRONG = {
 ''',
     },
 }
+
+HINTS = {
+    "recall_at_k": {
+        "recommends items the user has already bought": "mask the items a user has seen",
+        "divides by k (precision at k) instead of the number of relevant items":
+            "that is precision at k",
+        "averages over every user, also those with nothing held out":
+            "leave such users out of the mean",
+        "ranks counted from zero but compared with <= k: k + 1 items": "holds k + 1 items",
+        "masks the caller's scores in place": "changed the caller's scores in place",
+    },
+    "cheapest_threshold": {
+        "flags score > t instead of score >= t": "is flagged (score >= t)",
+        "never considers flagging nothing (math.inf left out)": "include math.inf",
+        "swaps the two costs": "cost_fp and cost_fn are swapped",
+        "returns the lowest of equally cheap thresholds": "return the highest",
+    },
+    "recommend": {
+        "leaves out the item bias": "leave out the item bias",
+        "recommends items already seen": "already seen item 0",
+        "returns the top k in item order, not best first": "in item order",
+    },
+}
