@@ -281,3 +281,41 @@ WRONG = {
 ''',
     },
 }
+
+# For each wrong solution, a phrase the failing test's message shows the student.
+HINTS = {
+    "conv_output_shape": {
+        "forgets the +1": "you forgot the + 1",
+        "counts the padding once instead of once per side": "the padding was counted once",
+        "adds the 1 before dividing by the stride": "the 1 was added before dividing",
+        "rounds up instead of down": "you rounded up",
+        "true division: floats, and wrong when the stride does not divide":
+            "use floor division //",
+        "uses the height's kernel size and stride for the width too":
+            "the width used the height's kernel size, stride and padding",
+    },
+    "conv2d_single": {
+        "forgets the padding": "you forgot the padding",
+        "flips the kernel: a true convolution instead of PyTorch's cross-correlation":
+            "you flipped the kernel",
+        "ignores the stride": "you ignored the stride",
+        "strides the output size but not the patches": "the patches are not strided",
+        "forgets the bias": "you forgot to add the bias",
+        "sums over the channels before weighting: one filter slice for all channels":
+            "you summed the channels before weighting",
+        "pads the input in place, changing the caller's tensor": "changed its input x",
+        "calls F.conv2d instead of writing it": "write this yourself instead of calling conv2d",
+    },
+    "max_pool2d_with_mask": {
+        "marks every maximum of a window when it appears twice": "mark only the first one",
+        "marks the last maximum of a window instead of the first": "you marked the last one",
+        "swaps row and column when turning the window index into a position":
+            "row and column are swapped",
+        "averages instead of taking the maximum": "the mean of each window",
+        "off by one: windows of k + 1 rows and columns": "windows of k + 1 rows and columns",
+        "off by one: stops one window early": "the last window was never pooled",
+        "rounds the output size up, pooling the leftover rows and columns too":
+            "the leftover rows and columns belong to no window",
+        "returns the mask as 0.0 / 1.0 floats": "return a boolean tensor",
+    },
+}
