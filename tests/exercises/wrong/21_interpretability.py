@@ -132,3 +132,30 @@ WRONG = {
 ''',
     },
 }
+
+HINTS = {
+    "integrated_gradients": {
+        "leaves the baseline out of the factor (x instead of x - baseline)": "is (x - baseline), not x",
+        "walks the path from zero, ignoring the baseline": "your path starts at zero, not at the baseline",
+        "left Riemann sum (alpha = 0 .. (m-1)/m) where the right one was asked": "left Riemann sum",
+        "forgets to divide by the number of steps": "forgot to divide the sum of the gradients by the number of steps",
+        "explains the predicted class instead of the target": "attributions of the predicted class",
+    },
+    "completeness_gap": {
+        "the sign flipped: change minus attributions": "the sign is flipped",
+        "compares with F(x) alone, as if the baseline scored zero": "you subtracted F_c(x) alone",
+        "sums the attributions over the whole batch": "sum of the attributions of the whole batch",
+    },
+    "fgsm": {
+        "the sign of the step flipped (gradient descent on the loss)": "stepped against the gradient",
+        "steps along the raw gradient instead of its sign": "not the raw gradient",
+        "forgets to clip to [0, 1]": "clip the adversarial images to [0, 1]",
+    },
+    "pgd_step": {
+        "projects onto the L-inf ball when the L2 ball is asked": "you clipped each pixel (the L-inf projection)",
+        "clips the adversarial image itself, not its change from X": "you clipped X_adv itself",
+        "L2: one length for the whole batch": "not one length for the whole batch",
+        "L2: always rescales the change to length eps, even inside the ball": "rescaled to length eps, even those inside the ball",
+        "L2: steps along the sign of the gradient": "your step follows the sign of the gradient",
+    },
+}
