@@ -96,3 +96,28 @@ WRONG = {
 ''',
     },
 }
+
+# For each wrong solution, a phrase the failing test's message shows the student.
+HINTS = {
+    "lstm_step": {
+        "the forget gate multiplies the hidden state instead of the cell state":
+            "must multiply the cell state c, not the hidden state h",
+        "the gates in the order i, f, o, g (another library's layout)": "wrong gate order",
+        "forgets the tanh of the cell state in the output": "the tanh of the cell state is missing",
+        "a sigmoid for the candidate instead of a tanh": "the candidate g went through a sigmoid",
+        "adds only one of the two biases": "add both biases",
+    },
+    "gru_step": {
+        "update gate the wrong way round: z weighs the candidate": "the update gate is the wrong way round",
+        "resets the state before the product (Cho et al.'s variant, not PyTorch's)":
+            "r multiplied h before the product",
+        "the recurrent bias of the candidate outside the reset gate": "b_hn was added outside the reset gate",
+        "the gates in the order z, r, n": "z was read from the first block",
+    },
+    "teacher_forced_loss": {
+        "averages over every position, padding included": "the padded position counted",
+        "averages each sequence first, then the sequences": "averaged each sequence first",
+        "shifts the targets one step although the logits are aligned": "you shifted the targets",
+        "sums over the tokens instead of averaging": "you summed instead of averaging",
+    },
+}
