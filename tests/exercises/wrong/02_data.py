@@ -123,3 +123,31 @@ WRONG = {
 ''',
     },
 }
+
+# The phrase each failing test's message must show, in the student's terms.
+HINTS = {
+    "standardize": {
+        "fits the statistics on train and test together (leakage)": "leaks the test set",
+        "sample standard deviation (divides by N - 1, torch.std's default)": "not N - 1",
+        "no special case for a constant column (NaN)": "a constant column must become zeros",
+        "modifies the inputs in place": "do not modify the inputs in place",
+    },
+    "one_hot": {
+        "width from the largest label instead of num_classes": "not the largest label + 1",
+        "float rows from the identity matrix": "expected int64",
+        "no range check (a negative label silently picks the last row)": "must refuse a label outside",
+        "off-by-one width (num_classes - 1 columns)": "not num_classes - 1",
+    },
+    "impute": {
+        "fills the test split with the test split's own means": "not the test split's own",
+        "one global mean over all columns": "not one global mean",
+        "counts missing values as zeros in the mean": "not a zero",
+        "writes into the inputs": "do not modify the inputs",
+    },
+    "batches": {
+        "always drops the last partial batch": "keep the last, partial batch",
+        "off-by-one stop (loses the last full batch too)": "never a full one",
+        "ignores drop_last": "drop the last partial batch",
+        "N // B + 1 batches (empty one if B divides N)": "no empty batch",
+    },
+}
