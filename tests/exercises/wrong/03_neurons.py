@@ -93,4 +93,43 @@ WRONG = {
     return H @ weights[1].T + biases[1]
 ''',
     },
+    "prediction": {
+        "forgets the biases": '''predicted_count = 64 * 128 + 128 * 10
+''',
+        "one bias per input instead of one per neuron": '''predicted_count = 64 * 128 + 64 + 128 * 10 + 128
+''',
+    },
+}
+
+# The phrase each failing test's message must show, in the student's terms.
+HINTS = {
+    "neuron": {
+        "forgets the bias": "the bias b is missing",
+        "step instead of sigmoid": "not with a step",
+        "exp(z) / (1 + exp(z)): inf / inf = nan for large z": "inf / inf is nan",
+        "loops with math.exp, which overflows for z = -1000": "overflows",
+    },
+    "perceptron_update": {
+        "sign error: moves the wrong way": "the update moves the wrong way",
+        "updates even when the prediction is right": "no change when the prediction is right",
+        "modifies w and b in place": "instead of updating w and b in place",
+        "step fires only for z > 0": "at z = 0 the step fires",
+        "forgets to update the bias": "update the bias too",
+    },
+    "count_mlp_parameters": {
+        "forgets the biases": "the biases are missing",
+        "one bias per input instead of one per neuron": "not one per input",
+        "off by one: skips the output layer": "the output layer too",
+        "gives the input layer biases too": "the input layer is the data",
+    },
+    "mlp_forward": {
+        "weights used as (in, out)": "X @ W.T + b",
+        "ReLU after the output layer too": "no activation after the output layer",
+        "forgets the biases": "the biases are missing",
+        "only the first two layers": "use every layer in weights",
+    },
+    "prediction": {
+        "forgets the biases": "the biases are missing",
+        "one bias per input instead of one per neuron": "not one per input",
+    },
 }
