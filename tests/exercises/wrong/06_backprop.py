@@ -786,3 +786,48 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["find_the_bug"] = {
+    "one call's gradient: backward() read as overwriting .grad": '''grad_after_two = [3.0, -1.0]
+buggy_line = 5
+''',
+    "blames backward(), the line before the misplaced zero_grad()": '''grad_after_two = [6.0, -2.0]
+buggy_line = 4
+''',
+}
+
+# The phrase that the failing test's message shows the student for each wrong answer above.
+HINTS = {
+    "value_backward": {
+        "product assigns instead of adding: x * x gets only one contribution": "add to grad (+=) instead of assigning",
+        "product sends each input its own value instead of the other's": "the other input's value",
+        "tanh derivative without the square: 1 - tanh(a)": "square the forward result",
+        "tanh ignores the upstream gradient": "multiply by out.grad",
+        "tanh derivative evaluated at tanh(a) instead of a: 1 - tanh(tanh(a))^2": "do not apply tanh again",
+        "power rule without lowering the exponent: n a^n": "lower the exponent",
+        "power rule without the factor n": "the factor n is missing",
+        "power assigns instead of adding": "add to the existing grad",
+    },
+    "topo_order": {
+        "returns the root first (reverse topological order)": "do not reverse the list",
+        "no visited set: a reused node appears (and backpropagates) twice": "set of visited nodes",
+        "breadth-first from the root, reversed": "use a depth-first search",
+        "marks nodes visited by their data, so equal numbers are skipped": "by identity (id), not by data",
+        "appends the node before its inputs (pre-order)": "after all of its inputs (post-order)",
+    },
+    "two_layer_grads": {
+        "missing 1/N: the gradient of the summed loss": "N = 6 times too large",
+        "no ReLU mask on the way back": "only where Z1 > 0",
+        "transposed product: dZ2 @ W2 instead of dZ2 @ W2.T": "where a matrix appears transposed",
+        "bias gradients keep the batch axis (keepdims)": "without keepdims",
+        "bias gradients averaged, not summed": "not the mean",
+        "bias gradient taken from the first example only": "not one row",
+        "unstable softmax: exp of the raw logits": "is the softmax stable",
+        "ReLU mask from dA1 instead of Z1": "a mask from the forward pass",
+        "mutates X in place: centres the inputs": "must not modify its inputs",
+    },
+    "find_the_bug": {
+        "one call's gradient: backward() read as overwriting .grad": "backward() adds to .grad",
+        "blames backward(), the line before the misplaced zero_grad()": "erases the gradients before the step",
+    },
+}
