@@ -145,3 +145,52 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["predict"] = {
+    "drops the last partial batch (N // B)": """STEPS_PER_EPOCH = 1000 // 64
+CONTRACTION = 0.7
+""",
+    "takes only the steep direction's factor |1 - lr L|": """STEPS_PER_EPOCH = 16
+CONTRACTION = 0.2
+""",
+    "takes lr L, forgetting the 1 - and the absolute value": """STEPS_PER_EPOCH = 16
+CONTRACTION = 1.2
+""",
+}
+
+HINTS = {
+    "mse_gradient": {
+        "missing the 1/N mean": "the mean over N examples",
+        "missing the factor 2": "check the 2",
+        "sign error: residual y - y_hat": "the sign of the residual",
+        "w as a column: (N, 1) - (N,) broadcasts to (N, N)": "w stays a vector of shape (d,)",
+        "bias gradient without the factor 2": "the factor 2 applies to b too",
+        "divides by d instead of N": "(not d)",
+    },
+    "minibatch_indices": {
+        "drops the last partial batch": "keep the last, smaller batch",
+        "off-by-one range end": "keep the last, smaller batch",
+        "samples with replacement, so indices repeat": "without replacement",
+        "forgets to shuffle": "not shuffled",
+        "no check of batch_size": "should raise ValueError",
+    },
+    "sgd_linear_regression": {
+        "full-batch gradient every step": "the gradient of its own mini-batch",
+        "forgets to shuffle": "minibatch_indices(N, batch_size, seed + e)",
+        "gradient ascent": "step against the gradient",
+        "the same batch order every epoch": "minibatch_indices(N, batch_size, seed + e)",
+        "never updates the bias": "b -= lr * grad_b",
+        "bias gradient after the w step": "before either is updated",
+    },
+    "max_stable_lr": {
+        "uses the smallest eigenvalue": "largest eigenvalue of h",
+        "1/L instead of 2/L": "2 / l",
+        "the largest diagonal entry instead of the largest eigenvalue": "not its largest entry",
+        "2 over the trace": "largest eigenvalue of h",
+    },
+    "predict": {
+        "drops the last partial batch (N // B)": "ceil(N / B), not N // B",
+        "takes only the steep direction's factor |1 - lr L|": "take the max over both",
+        "takes lr L, forgetting the 1 - and the absolute value": "max(|1 - lr mu|, |1 - lr L|)",
+    },
+}
