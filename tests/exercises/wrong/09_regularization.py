@@ -216,3 +216,74 @@ WRONG = {
 ''',
     },
 }
+
+WRONG["predict"] = {
+    "forgets that survivors are rescaled": """SURVIVOR_VALUE = 3.0
+P_ZERO = 0.25
+BUG_LINE = 11
+""",
+    "multiplies the survivors by 1 - p": """SURVIVOR_VALUE = 3.0 * (1 - 0.25)
+P_ZERO = 0.25
+BUG_LINE = 11
+""",
+    "gives the keep probability 1 - p as the probability of zero": """SURVIVOR_VALUE = 4.0
+P_ZERO = 0.75
+BUG_LINE = 11
+""",
+    "blames the model.train() at the start of the epoch": """SURVIVOR_VALUE = 4.0
+P_ZERO = 0.25
+BUG_LINE = 5
+""",
+    "blames the torch.no_grad() around validation": """SURVIVOR_VALUE = 4.0
+P_ZERO = 0.25
+BUG_LINE = 12
+""",
+}
+
+HINTS = {
+    "dropout_forward": {
+        "no rescaling of the survivors": "divide the survivors by 1 - p",
+        "scales by 1/p instead of 1/(1 - p) (right only for p = 0.5)": "divided by 1 - p (not by p)",
+        "drops in evaluation mode too": "in evaluation mode, return x unchanged",
+        "scales the evaluation output by 1 - p (the old, non-inverted convention)": (
+            "in evaluation mode, return x unchanged"
+        ),
+        "keeps with probability p instead of 1 - p": "keep where u >= p, not u < p",
+        "modifies x in place": "do not change x in place",
+        "no check of p": "should raise ValueError",
+    },
+    "l2_penalty": {
+        "penalizes the biases too": "the bias is not penalized",
+        "missing the square (that is L1)": "sum the squares",
+        "missing the 1/2": "times lam / 2",
+        "selects by name, so BatchNorm's 1-D weight is penalized": "not by name",
+        "takes the norm instead of its square": "sum the squares",
+        "returns a float, which autograd cannot differentiate": "a tensor autograd can differentiate",
+    },
+    "should_stop": {
+        "off by one: needs patience + 1 bad epochs": "stop once that count reaches patience",
+        "compares with the previous epoch instead of the best": "since the best loss",
+        "ignores min_delta": "by more than min_delta",
+        "moves best on every new minimum, even without a real improvement": (
+            "epochs that do not improve must not move best"
+        ),
+        "counts an equal loss as an improvement": "an equal loss is not an improvement",
+        "looks at the argmin of the whole list only": "by more than min_delta",
+    },
+    "batchnorm_train_forward": {
+        "normalizes with the unbiased variance": "biased variance (unbiased=False)",
+        "running variance with the biased variance": "the running variance uses the unbiased variance",
+        "statistics over the features (dim=1) instead of the batch": "over the batch (dim=0)",
+        "momentum the wrong way round": "the new batch gets the weight momentum",
+        "eps outside the square root": "eps goes inside the square root",
+        "updates the running statistics in place": "do not modify the running statistics in place",
+        "detaches the batch statistics, so no gradient flows through them": "do not detach them",
+    },
+    "predict": {
+        "forgets that survivors are rescaled": "forgot to divide by 1 - p",
+        "multiplies the survivors by 1 - p": "not multiplied by it",
+        "gives the keep probability 1 - p as the probability of zero": "P_ZERO is p itself",
+        "blames the model.train() at the start of the epoch": "line 5 is right",
+        "blames the torch.no_grad() around validation": "validation must run in eval mode",
+    },
+}
