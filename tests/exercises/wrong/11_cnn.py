@@ -280,6 +280,20 @@ WRONG = {
     return out, mask
 ''',
     },
+    "predictions": {
+        "forgets the biases in the parameter count": '''conv_params = 16 * 3 * 5 * 5
+receptive_field = 5
+''',
+        "counts one input channel per filter": '''conv_params = 16 * (5 * 5 + 1)
+receptive_field = 5
+''',
+        "adds the kernel sizes for the receptive field": '''conv_params = 16 * (3 * 5 * 5 + 1)
+receptive_field = 3 + 3
+''',
+        "multiplies the kernel sizes for the receptive field": '''conv_params = 1216
+receptive_field = 3 * 3
+''',
+    },
 }
 
 # For each wrong solution, a phrase the failing test's message shows the student.
@@ -317,5 +331,11 @@ HINTS = {
         "rounds the output size up, pooling the leftover rows and columns too":
             "the leftover rows and columns belong to no window",
         "returns the mask as 0.0 / 1.0 floats": "return a boolean tensor",
+    },
+    "predictions": {
+        "forgets the biases in the parameter count": "you forgot the biases",
+        "counts one input channel per filter": "each filter spans all 3 input channels",
+        "adds the kernel sizes for the receptive field": "adds k - 1 = 2 pixels, not 3",
+        "multiplies the kernel sizes for the receptive field": "receptive fields do not multiply",
     },
 }
