@@ -95,6 +95,17 @@ WRONG = {
     return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=pad_id, reduction="sum")
 ''',
     },
+    "forget_fractions": {
+        "takes the forget gate to be b_f itself, without the sigmoid": '''kept_default = 0.0**20
+kept_bias3 = 3.0**20
+''',
+        "one step only: the gate's value instead of its 20th power": '''kept_default = 1 / (1 + math.exp(-0.0))
+kept_bias3 = 1 / (1 + math.exp(-3.0))
+''',
+        "the fraction forgotten instead of the fraction kept": '''kept_default = 1 - 0.5**20
+kept_bias3 = 1 - (1 / (1 + math.exp(-3.0))) ** 20
+''',
+    },
 }
 
 # For each wrong solution, a phrase the failing test's message shows the student.
@@ -119,5 +130,10 @@ HINTS = {
         "averages each sequence first, then the sequences": "averaged each sequence first",
         "shifts the targets one step although the logits are aligned": "you shifted the targets",
         "sums over the tokens instead of averaging": "you summed instead of averaging",
+    },
+    "forget_fractions": {
+        "takes the forget gate to be b_f itself, without the sigmoid": "f = sigmoid(b_f)",
+        "one step only: the gate's value instead of its 20th power": "what one step keeps",
+        "the fraction forgotten instead of the fraction kept": "that is the fraction forgotten",
     },
 }
