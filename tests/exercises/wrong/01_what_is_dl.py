@@ -117,4 +117,76 @@ WRONG = {
     return (predicted == y).float().mean().item()
 ''',
     },
+    "prediction": {
+        "counts the image border as transitions": '''SEVEN = torch.tensor(
+    [
+        [1.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0, 0.0],
+    ]
+)
+predicted_transitions = 10
+predicted_symmetry = 1 - 4 / 18
+''',
+        "divides by the ink of the image alone": '''SEVEN = torch.tensor(
+    [
+        [1.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0, 0.0],
+    ]
+)
+predicted_transitions = 8
+predicted_symmetry = 1 - 4 / 9
+''',
+        "counts one transition per stroke": '''SEVEN = torch.tensor(
+    [
+        [1.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0, 0.0],
+    ]
+)
+predicted_transitions = 4
+predicted_symmetry = 1 - 4 / 18
+''',
+    },
+}
+
+# The phrase each failing test's message must show, in the student's terms.
+HINTS = {
+    "left_right_symmetry": {
+        "mirrors top to bottom (flips the rows)": "instead of the columns",
+        "flips the batch dimension": "not the batch",
+        "divides by the ink instead of ink plus mirrored ink": "plus its mirror, not of the image alone",
+        "NaN for a blank image": "a blank image must give 1, not NaN",
+        "forgets the absolute value": "take the absolute value",
+        "mirrors in place with a slice assignment (modifies the input)": "do not modify images in place",
+    },
+    "row_transitions": {
+        "strictly greater than the threshold": "x >= threshold is ink",
+        "counts only paper-to-ink steps": "count ink-to-paper steps too",
+        "counts down the columns": "not down the columns",
+        "compares raw intensities instead of ink/paper": "not the raw intensities",
+        "counts the image border as paper": "the image border is not a transition",
+        "returns one count per row": "one total per image",
+        "returns floats": "expected torch.int64",
+    },
+    "accuracy": {
+        "argmax with keepdim broadcasts to an N x N table": "drop keepdim",
+        "argmax over the examples instead of the classes": "over the classes (dim=1), not over the examples",
+        "returns a tensor": "return a Python float",
+        "NaN instead of an error on an empty batch": "an empty batch must raise ValueError",
+        "counts correct predictions instead of the fraction": "not their count",
+        "takes the largest logit's value, not its index": "not its value",
+    },
+    "prediction": {
+        "counts the image border as transitions": "the image border is not a transition",
+        "divides by the ink of the image alone": "plus its mirror, not the image alone",
+        "counts one transition per stroke": "paper to ink and back",
+    },
 }
