@@ -3,9 +3,9 @@
     python -m dl_course roster roster.csv          # import students (id,first_name,last_name,email)
     python -m dl_course release [ASSIGNMENT ...]    # source -> release (add --exchange to hand out)
     python -m dl_course collect ASSIGNMENT         # from the exchange; --zip for an LMS download
-    python -m dl_course autograde ASSIGNMENT       # every submission, --jobs N in parallel
-    python -m dl_course feedback ASSIGNMENT        # HTML feedback per student
-    python -m dl_course export grades.csv          # every grade, as CSV
+    python -m dl_course autograde ASSIGNMENT       # every submission, sandboxed, --jobs N in parallel
+    python -m dl_course feedback ASSIGNMENT        # HTML feedback per student (--mode hidden)
+    python -m dl_course export grades.csv          # every grade, as CSV (--format canvas|moodle)
     python -m dl_course validate NOTEBOOK.ipynb    # a student's check against the visible tests
 
 Commands act on ``exercises/`` unless ``--course DIR`` says otherwise. Unlike
@@ -52,10 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--student", action="append", help="grade only these students")
     auto.add_argument("--memory-limit", type=int, default=4096, help="MB per grading process")
     auto.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
+    auto.add_argument("--no-sandbox", action="store_true",
+                      help="run the kernels without the bubblewrap sandbox (only for code you trust)")
     fb = commands.add_parser("feedback", help="generate feedback for every graded submission")
     fb.add_argument("name")
+    fb.add_argument("--mode", choices=["full", "hidden"], default=None,
+                    help="full: every test's code; hidden: each test's points, verdict and message "
+                         "only (default: FeedbackPolicy in nbgrader_config.py)")
     exp = commands.add_parser("export", help="export every grade to CSV")
     exp.add_argument("to", type=Path, nargs="?", default=Path("grades.csv"))
+    exp.add_argument("--format", choices=["nbgrader", "canvas", "moodle"], default="nbgrader",
+                     help="the CSV layout: nbgrader's own, or what Canvas or Moodle imports")
     val = commands.add_parser("validate", help="run a notebook's visible tests")
     val.add_argument("notebook", type=Path)
     val.add_argument("--invert", action="store_true", help="succeed only if no test passes")
@@ -94,13 +101,18 @@ def run(args: argparse.Namespace) -> int:
         print(nbgrader([step, args.name, "--force"] if args.zip else [step, args.name], cwd=where).strip())
     elif args.command == "autograde":
         outcomes = grading.autograde(args.name, where, only=args.student, jobs=args.jobs,
-                                     memory_limit_mb=args.memory_limit, cell_timeout=args.cell_timeout)
+                                     memory_limit_mb=args.memory_limit, cell_timeout=args.cell_timeout,
+                                     sandbox=not args.no_sandbox)
         print(grading.report(outcomes))
         return 1 if any(o.failed for o in outcomes) else 0
     elif args.command == "feedback":
-        print(nbgrader(["generate_feedback", args.name, "--force"], cwd=where).strip())
+        mode = [f"--FeedbackPolicy.mode={args.mode}", "--FeedbackPolicy.assignments={}"]
+        print(nbgrader(["generate_feedback", args.name, "--force", *(mode if args.mode else [])],
+                       cwd=where).strip())
     elif args.command == "export":
+        from dl_course.exports import FORMATS
+
         target = args.to if args.to.is_absolute() else Path.cwd() / args.to
-        nbgrader(["export", f"--to={target}"], cwd=where)
+        nbgrader(["export", f"--to={target}", f"--exporter={FORMATS[args.format]}"], cwd=where)
         print(f"wrote {target}")
     return 0

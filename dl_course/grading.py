@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 
 from dl_course.course import COURSE_DIR, db_url, gradebook, tool_env
+from dl_course.sandbox import TAMPERED, SandboxUnavailable, find_bwrap, missing_message
 
 __all__ = ["Outcome", "autograde", "check_submission", "diagnose", "grade_one", "read_scores", "report", "students"]
 
@@ -118,12 +119,28 @@ def _cell_problems(autograded: Path) -> list[str]:
                     gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "a cell")
                     what = "ran out of time" if output["ename"] == "CellTimeoutError" else "ran out of memory"
                     notes.append(f"{path.name}: {gid} {what}")
+                elif output.get("output_type") == "error":
+                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "a cell")
+                    notes += [f"{path.name}: {gid} {note}" for note in _attempt(output)]
     return notes
 
 
+def _attempt(output: dict) -> list[str]:
+    """What an error output says a submission tried against the sandbox, in words (or nothing)."""
+    ename, evalue = output.get("ename", ""), output.get("evalue", "")
+    if ename == TAMPERED:
+        return [f"ran after the kernel was tampered with: {evalue}"]
+    outside = re.search(r"'((?:/|\.\./)[^']*)'", evalue)
+    if ename in ("FileNotFoundError", "PermissionError", "OSError") and outside:
+        if "Read-only file system" in evalue:
+            return [f"tried to write outside its folder (blocked by the sandbox): {evalue[:160]}"]
+        return [f"tried to reach a file outside its folder (not in the sandbox): {evalue[:160]}"]
+    return []
+
+
 def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memory_limit_mb: int = 4096,
-              cell_timeout: int | None = None, student_timeout: float = 1800) -> Outcome:
-    """Autograde one student's submission in its own nbgrader process."""
+              cell_timeout: int | None = None, student_timeout: float = 1800, sandbox: bool = True) -> Outcome:
+    """Autograde one student's submission in its own nbgrader process (``sandbox=False``: unconfined)."""
     course_dir = Path(course_dir)
     start = time.perf_counter()
     outcome = Outcome(student, problems=check_submission(
@@ -131,6 +148,8 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
     args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
     if cell_timeout is not None:
         args.append(f"--ExecutePreprocessor.timeout={cell_timeout}")
+    if not sandbox:
+        args.append("--SandboxKernelManager.enabled=False")
     try:
         done = subprocess.run(args, cwd=course_dir, capture_output=True, text=True, env=tool_env(),
                               preexec_fn=_limit_memory(memory_limit_mb), timeout=student_timeout)
@@ -150,20 +169,24 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
 
 
 def autograde(assignment: str, course_dir: Path = COURSE_DIR, only: list[str] | None = None, jobs: int = 1,
-              memory_limit_mb: int = 4096, cell_timeout: int | None = None) -> list[Outcome]:
+              memory_limit_mb: int = 4096, cell_timeout: int | None = None, sandbox: bool = True) -> list[Outcome]:
     """Autograde every submission of ``assignment``, ``jobs`` students at a time.
 
     Returns one :class:`Outcome` per student, with the score read back from the
-    gradebook. A failed student never stops the others.
+    gradebook. A failed student never stops the others. Every kernel runs in the
+    sandbox (:mod:`dl_course.sandbox`); where bwrap is missing this raises
+    :class:`~dl_course.sandbox.SandboxUnavailable` unless ``sandbox=False``.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if sandbox and find_bwrap() is None:
+        raise SandboxUnavailable(missing_message())
     names = only or students(assignment, course_dir)
     if not names:
         raise FileNotFoundError(f"no submissions of {assignment} in {Path(course_dir) / 'submitted'}")
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         outcomes = list(pool.map(
-            lambda s: grade_one(assignment, s, course_dir, memory_limit_mb, cell_timeout), names))
+            lambda s: grade_one(assignment, s, course_dir, memory_limit_mb, cell_timeout, sandbox=sandbox), names))
     scores = read_scores(assignment, course_dir)
     for outcome in outcomes:
         outcome.score, outcome.max_score = scores.get(outcome.student, (None, None))

@@ -7,7 +7,13 @@ closes the obvious ways a submission could make failing tests pass:
   raises ``AttributeError`` in the student's cell, wherever it happens, even inside a
   function the tests call;
 * shadowing a checking function imported into the notebook (``assert_close = ...``)
-  is undone before every cell runs, so the test cells always see the real one.
+  is undone before every cell runs, so the test cells always see the real one;
+* so is rebinding a module the notebook imported (``torch = FakeTorch()``), replacing
+  a protected module in ``sys.modules``, or replacing a builtin the tests' machinery
+  uses (``__import__``, ``AssertionError``, ``isinstance``, ...).
+
+What a submission does to IPython itself (input transformers, ``run_cell``, the error
+display) is caught from outside, by :class:`dl_course.sandbox.CheckedExecute`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["PROTECTED", "SealedModule", "load_ipython_extension", "seal", "unseal"]
+__all__ = ["KEPT_BUILTINS", "PROTECTED", "SealedModule", "load_ipython_extension", "seal", "unseal"]
 
 PROTECTED = {
     "builtins": ("abs", "all", "any", "isinstance", "len", "round"),
@@ -27,6 +33,11 @@ PROTECTED = {
     "torch": ("allclose", "isclose", "equal", "all", "any", "isfinite", "isnan", "abs", "is_tensor"),
     "torch.testing": ("assert_close",),
 }
+
+
+# Builtins the test cells' machinery relies on, put back before every cell.
+KEPT_BUILTINS = ("__import__", "AssertionError", "Exception", "NotImplementedError", "ValueError",
+                 "TypeError", "getattr", "setattr", "hasattr", "print", "exec", "compile", "float", "int")
 
 
 class SealedModule(types.ModuleType):
@@ -72,8 +83,10 @@ def load_ipython_extension(ip) -> None:
     originals = seal()
     import builtins
 
-    kept_builtins = {name: getattr(builtins, name) for name in PROTECTED["builtins"]}
+    kept_builtins = {name: getattr(builtins, name) for name in PROTECTED["builtins"] + KEPT_BUILTINS}
     bindings: dict[str, Any] = {}  # notebook globals that name a protected object
+    modules: dict[str, types.ModuleType] = {}  # notebook globals that name a module
+    loaded = {name: sys.modules[name] for name in PROTECTED if name in sys.modules}
 
     def restore(*_args: Any) -> None:
         for name, value in kept_builtins.items():
@@ -84,11 +97,22 @@ def load_ipython_extension(ip) -> None:
         for name, value in bindings.items():
             if ip.user_ns.get(name) is not value:
                 ip.user_ns[name] = value
+        for name, module in modules.items():  # `torch = FakeTorch()` does not reach the tests
+            if ip.user_ns.get(name) is not module:
+                ip.user_ns[name] = module
+        for name, module in loaded.items():  # nor does `sys.modules["torch"] = FakeTorch()`
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
 
     def remember(*_args: Any) -> None:
         for name, value in list(ip.user_ns.items()):
             if id(value) in originals and originals[id(value)] is value and name not in bindings:
                 bindings[name] = value
+            if isinstance(value, types.ModuleType) and name not in modules and not name.startswith("_"):
+                modules[name] = value
+        for name in PROTECTED:
+            if name not in loaded and isinstance(sys.modules.get(name), SealedModule):
+                loaded[name] = sys.modules[name]
 
     ip.events.register("pre_run_cell", restore)
     ip.events.register("post_run_cell", remember)

@@ -23,9 +23,27 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # torch.testing.assert_close, numpy.allclose, ...) cannot be redefined by a submission.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--ext=dl_course.guard"]
 
+# Every grading kernel runs in the sandbox (bubblewrap): it sees a copy of the student's own
+# folder and a read-only Python, not source/, the gradebook, other students or the network;
+# after each test cell a probe checks that the kernel still runs and reports code honestly.
+# This holds for `nbgrader autograde` and the formgrader too. Without bwrap, grading refuses
+# to start; --SandboxKernelManager.enabled=False (course: --no-sandbox) runs trusted code unconfined.
+from dl_course.sandbox import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
 # A test cell a student deleted is put back (and graded) instead of silently scoring zero.
 c.OverwriteCells.add_missing_cells = True
 
 # `python -m dl_course collect NAME --zip` (nbgrader zip_collect) reads an LMS download
 # from downloaded/NAME/archive: files or zips of files named <student id>_<notebook>.ipynb.
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9]+)_(?P<file_id>[^/]+\.ipynb)$"
+
+# Feedback pages typeset math with a MathJax copy written beside them (no network), and may keep
+# hidden tests hidden: "full" shows every test's code, "hidden" each test's points, verdict and
+# message only. Course-wide here, per assignment in the dict (dl_course.feedback).
+from dl_course.feedback import configure as configure_feedback  # noqa: E402
+
+configure_feedback(c)
+c.FeedbackPolicy.mode = "full"
+c.FeedbackPolicy.assignments = {}

@@ -8,9 +8,23 @@ from pathlib import Path
 import nbformat
 
 from dl_course import course
-from tests.exercises.nbgrader_cells import answer, meta, solution_cells, source_notebook
+from tests.exercises.nbgrader_cells import answer, graded_cells, meta, solution_cells, source_notebook
 
-ASSIGNMENT = "05_losses"  # a real exercise of the book: four graded parts, 11 points
+ASSIGNMENT = "05_losses"  # a real exercise of the book, graded by its own tests
+
+
+def points(grade_id: str | None = None) -> float:
+    """The points of one graded cell of the assignment, or of all of them: read from its source."""
+    source = nbformat.read(source_notebook(course.COURSE_DIR, ASSIGNMENT), as_version=4)
+    cells = graded_cells(source)
+    if grade_id is not None:
+        return float(meta(cells[grade_id])["points"])
+    return float(sum(meta(cell).get("points", 0) for cell in cells.values()))
+
+
+FULL = points()  # full marks
+MSE_POINTS = points("test_mse")  # what a wrong mse loses
+LOGSUMEXP_POINTS = points("test_logsumexp")  # what a wrong (or endless) logsumexp loses
 
 
 def scratch_course(dest: Path, db_url: str | None = None) -> Path:

@@ -17,24 +17,25 @@ from tests.course.crafted import drop_cell, edit_cell, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
-FULL = 11.0
+FULL = crafted.FULL
+MSE, LSE = crafted.MSE_POINTS, crafted.LOGSUMEXP_POINTS  # what a wrong mse, logsumexp loses
 CLASS = {
     # student: (how the submission is made, expected score or None when grading must fail)
     "good": (dict(), FULL),
-    "partly": (dict(replace={"mse": crafted.WRONG_MSE}), FULL - 2),
-    "loop": (dict(replace={"logsumexp": crafted.ENDLESS_LOGSUMEXP}), FULL - 3),
+    "partly": (dict(replace={"mse": crafted.WRONG_MSE}), FULL - MSE),
+    "loop": (dict(replace={"logsumexp": crafted.ENDLESS_LOGSUMEXP}), FULL - LSE),
     "exits": (dict(append={"mse": "import os\nos._exit(1)"}), None),
     "segfault": (dict(append={"mse": "import ctypes\nctypes.string_at(0)"}), None),
     "memory": (dict(append={"logsumexp": "hog = bytearray(64 * 2**30)"}), FULL),
     "flood": (dict(append={"bce_with_logits": "for i in range(20000):\n    print('spam', i)"}), FULL),
     "stdin": (dict(append={"mse": "name = input('your name? ')"}), FULL),
-    "edited": (dict(replace={"mse": crafted.WRONG_MSE}, mutate=edit_cell("test_mse", "assert True")), FULL - 2),
-    "deleted": (dict(replace={"mse": crafted.WRONG_MSE}, mutate=drop_cell("test_mse")), FULL - 2),
+    "edited": (dict(replace={"mse": crafted.WRONG_MSE}, mutate=edit_cell("test_mse", "assert True")), FULL - MSE),
+    "deleted": (dict(replace={"mse": crafted.WRONG_MSE}, mutate=drop_cell("test_mse")), FULL - MSE),
     "deletedok": (dict(mutate=drop_cell("test_mse")), FULL),
     "badjson": (dict(raw='{"cells": ['), None),
     "empty": (dict(raw=""), None),
     "cheat": (dict(replace={"logsumexp": crafted.WRONG_LOGSUMEXP}, append={"logsumexp": crafted.CHEATS}),
-              FULL - 3),
+              FULL - LSE),
 }
 
 
@@ -96,7 +97,7 @@ def test_grading_again_gives_identical_grades(graded):
     before = grading.read_scores(crafted.ASSIGNMENT, root)
     again = grading.autograde(crafted.ASSIGNMENT, root, only=["partly", "cheat"], jobs=2, cell_timeout=10)
     after = grading.read_scores(crafted.ASSIGNMENT, root)
-    assert {o.student: o.score for o in again} == {"partly": FULL - 2, "cheat": FULL - 3}
+    assert {o.student: o.score for o in again} == {"partly": FULL - MSE, "cheat": FULL - LSE}
     assert after == before
 
 

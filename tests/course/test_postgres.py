@@ -43,7 +43,8 @@ def test_the_course_uses_the_postgres_gradebook(graded, server):
 def test_grades_land_in_postgres(graded):
     root, outcomes = graded
     scores = grading.read_scores(crafted.ASSIGNMENT, root)
-    assert scores["good"] == (11.0, 11.0) and scores["partly"] == (9.0, 11.0)
+    full = crafted.FULL
+    assert scores["good"] == (full, full) and scores["partly"] == (full - crafted.MSE_POINTS, full)
     assert outcomes["broken"].failed and scores["broken"][0] == 0.0
 
 
@@ -59,4 +60,4 @@ def test_export_reads_postgres(graded, tmp_path):
     target = tmp_path / "grades.csv"
     assert cli.main(["--course", str(root), "export", str(target)]) == 0
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(open(target))}
-    assert rows["good"] == 11.0 and rows["partly"] == 9.0
+    assert rows["good"] == crafted.FULL and rows["partly"] == crafted.FULL - crafted.MSE_POINTS

@@ -45,7 +45,8 @@ def test_from_an_empty_course_to_exported_grades(tmp_path, capsys):
     grades = tmp_path / "grades.csv"
     assert cli.main(["--course", str(root), "export", str(grades)]) == 0
     rows = {row["student_id"]: row for row in csv.DictReader(open(grades))}
-    assert float(rows["alice"]["score"]) == 11.0 and float(rows["bob"]["score"]) == 9.0
+    assert float(rows["alice"]["score"]) == crafted.FULL
+    assert float(rows["bob"]["score"]) == crafted.FULL - crafted.MSE_POINTS
     assert rows["alice"]["first_name"] == "Alice"
 
 
