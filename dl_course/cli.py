@@ -4,6 +4,7 @@
     python -m dl_course release [ASSIGNMENT ...]    # source -> release (add --exchange to hand out)
     python -m dl_course collect ASSIGNMENT         # from the exchange; --zip for an LMS download
     python -m dl_course autograde ASSIGNMENT       # every submission, sandboxed, --jobs N in parallel
+                                                   # (--scheduler tcp://host:8786|local: on a Dask cluster)
     python -m dl_course feedback ASSIGNMENT        # HTML feedback per student (--mode hidden)
     python -m dl_course export grades.csv          # every grade, as CSV (--format canvas|moodle)
     python -m dl_course validate NOTEBOOK.ipynb    # a student's check against the visible tests
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
     auto.add_argument("--no-sandbox", action="store_true",
                       help="run the kernels without the bubblewrap sandbox (only for code you trust)")
+    auto.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                      help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for "
+                           "--jobs worker processes started here; results are written here")
     fb = commands.add_parser("feedback", help="generate feedback for every graded submission")
     fb.add_argument("name")
     fb.add_argument("--mode", choices=["full", "hidden"], default=None,
@@ -102,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "autograde":
         outcomes = grading.autograde(args.name, where, only=args.student, jobs=args.jobs,
                                      memory_limit_mb=args.memory_limit, cell_timeout=args.cell_timeout,
-                                     sandbox=not args.no_sandbox)
+                                     sandbox=not args.no_sandbox, scheduler=args.scheduler)
         print(grading.report(outcomes))
         return 1 if any(o.failed for o in outcomes) else 0
     elif args.command == "feedback":

@@ -169,16 +169,27 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
 
 
 def autograde(assignment: str, course_dir: Path = COURSE_DIR, only: list[str] | None = None, jobs: int = 1,
-              memory_limit_mb: int = 4096, cell_timeout: int | None = None, sandbox: bool = True) -> list[Outcome]:
+              memory_limit_mb: int = 4096, cell_timeout: int | None = None, sandbox: bool = True,
+              scheduler: str | None = None) -> list[Outcome]:
     """Autograde every submission of ``assignment``, ``jobs`` students at a time.
 
     Returns one :class:`Outcome` per student, with the score read back from the
     gradebook. A failed student never stops the others. Every kernel runs in the
     sandbox (:mod:`dl_course.sandbox`); where bwrap is missing this raises
     :class:`~dl_course.sandbox.SandboxUnavailable` unless ``sandbox=False``.
+
+    With ``scheduler`` (a Dask scheduler's address, or ``"local"`` for a cluster
+    of ``jobs`` worker processes started here), each student is graded by a task
+    on the cluster's workers, which need bwrap, and the results are written here
+    (:mod:`dl_course.distributed`).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if scheduler is not None:
+        from dl_course import distributed
+
+        return distributed.autograde(assignment, course_dir, scheduler, only=only, jobs=jobs,
+                                     memory_limit_mb=memory_limit_mb, cell_timeout=cell_timeout, sandbox=sandbox)
     if sandbox and find_bwrap() is None:
         raise SandboxUnavailable(missing_message())
     names = only or students(assignment, course_dir)
