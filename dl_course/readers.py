@@ -28,7 +28,7 @@ from nbformat import NotebookNode
 
 from dl_course.buildbook import REPO_ROOT
 
-__all__ = ["GLUE_ROLE", "CITE_ROLE", "Reference", "build_edition", "cite_text", "format_glued",
+__all__ = ["ANY_ROLE", "CITE_ROLE", "GLUE_ROLE", "TERM_ROLE", "Reference", "build_edition", "cite_text", "format_glued",
            "glued_values", "load_references", "main", "readers_notebook"]
 
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")

@@ -62,7 +62,7 @@ class HighlightedSource:
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import PythonLexer
 
-        formatter = HtmlFormatter(noclasses=True, style="default", nowrap=False)
+        formatter = HtmlFormatter(noclasses=True, style="a11y-light", nowrap=False)  # WCAG AA contrast
         return highlight(self.code, PythonLexer(), formatter)
 
 

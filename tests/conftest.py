@@ -132,3 +132,22 @@ def service_unavailable(what: str, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (required under CI: .ci/run installs it)", pytrace=False)
     pytest.skip(message)
+
+
+# ------------------------------------------------------------------ the built book
+#
+# The strict build runs once per test run and is shared by every module of the group "book"
+# (tests/test_book.py, tests/test_browser.py): a session fixture defined in a test module would
+# be a separate fixture, and a separate build, in each module that defines or imports it.
+
+
+@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
+def built(tmp_path_factory):
+    """The strict build of the book: (the folder of its HTML, the build's log)."""
+    from dl_course.buildbook import strict_build
+
+    out = tmp_path_factory.mktemp("book")
+    done = strict_build(out)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, f"strict book build failed:\n{log[-6000:]}"
+    return out / "_build" / "html", log

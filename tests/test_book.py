@@ -6,20 +6,11 @@ import re
 
 import pytest
 
-from dl_course.buildbook import strict_build
 from tests.conftest import CHAPTERS
 
-# All of this module shares one build, so xdist keeps it on one worker.
+# All of this module shares one build (the fixture `built`, tests/conftest.py), so xdist keeps it
+# on one worker, with the other modules of the group "book".
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
-
-
-@pytest.fixture(scope="session")  # once per run: xdist may interleave other modules
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    done = strict_build(out)
-    log = done.stdout + done.stderr
-    assert done.returncode == 0, f"strict book build failed:\n{log[-6000:]}"
-    return out / "_build" / "html", log
 
 
 def test_build_has_no_warnings(built):
