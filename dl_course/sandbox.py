@@ -131,13 +131,14 @@ def bwrap_command(cmd: list[str], cwd: str, scratch: str, *, bwrap: str = "bwrap
             args += ["--ro-bind", str(path), str(path)]
     for name in ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp first, so that an environment or checkout that lives under /tmp is bound on top of it.
+    args += ["--size", str(tmp_mb * 2**20), "--tmpfs", "/tmp"]
     for root in _readable_roots() + list(readable or []):
         args += ["--ro-bind", root, root]
     args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
     for device in sorted(glob.glob("/dev/nvidia*")) + ["/dev/dri"]:  # a GPU, where there is one
         args += ["--dev-bind-try", device, device]
-    args += ["--size", str(tmp_mb * 2**20), "--tmpfs", "/tmp",
-             "--bind", f"{scratch}/home", HOME,
+    args += ["--bind", f"{scratch}/home", HOME,
              "--bind", f"{scratch}/work", cwd,
              "--bind", f"{scratch}/ipc", f"{scratch}/ipc",
              "--remount-ro", "/", "--chdir", cwd, "--clearenv"]
