@@ -103,6 +103,16 @@ def test_a_kernel_sees_only_its_folder_and_a_read_only_system(bwrap, tmp_path):
     assert (scratch / "work" / "scratch.txt").is_file() and not (student / "scratch.txt").exists()
 
 
+def test_an_environment_under_tmp_is_readable_inside(bwrap, tmp_path):
+    """A checkout or virtual environment under /tmp survives the kernel's private /tmp."""
+    lib = tmp_path / "env" / "lib"  # tmp_path lies under /tmp, as a clone in /tmp does
+    lib.mkdir(parents=True)
+    (lib / "module.py").write_text("VALUE = 42\n")
+    code = f"import json; print(json.dumps({{'read': open({str(lib / 'module.py')!r}).read()}}))"
+    seen = inside(bwrap, tmp_path, code, readable=[str(lib)])
+    assert seen == {"read": "VALUE = 42\n"}
+
+
 def test_processes_die_with_the_sandbox(bwrap, tmp_path):
     marker = f"dl-sandbox-test-{os.getpid()}-{tmp_path.name}"
     code = ("import subprocess, sys, json\n"
