@@ -151,3 +151,38 @@ HINTS = {
         "N // B + 1 batches (empty one if B divides N)": "no empty batch",
     },
 }
+
+WRONG["predict"] = {
+    "divides without subtracting the mean": """Z_TEST = 7.0
+LAST_BATCH_SIZE = 40
+STATS_FROM = "train"
+""",
+    "subtracts the mean but does not divide": """Z_TEST = 4.0
+LAST_BATCH_SIZE = 40
+STATS_FROM = "train"
+""",
+    "assumes every batch is full": """Z_TEST = 2.0
+LAST_BATCH_SIZE = 64
+STATS_FROM = "train"
+""",
+    "gives the number of batches": """Z_TEST = 2.0
+LAST_BATCH_SIZE = 16
+STATS_FROM = "train"
+""",
+    "standardizes the test split with its own statistics": """Z_TEST = 2.0
+LAST_BATCH_SIZE = 40
+STATS_FROM = "test"
+""",
+    "pools both splits": """Z_TEST = 2.0
+LAST_BATCH_SIZE = 40
+STATS_FROM = "all"
+""",
+}
+HINTS["predict"] = {
+    "divides without subtracting the mean": "divides without subtracting the mean",
+    "subtracts the mean but does not divide": "forgets to divide by the standard deviation",
+    "assumes every batch is full": "not every batch is full",
+    "gives the number of batches": "the number of batches, not the size of the last one",
+    "standardizes the test split with its own statistics": "the test split's own statistics",
+    "pools both splits": "leak the test set",
+}
