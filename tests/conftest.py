@@ -51,8 +51,13 @@ def module_group(path: str) -> str | None:
     file = ROOT / path
     if not file.is_file():
         return None
-    found = {m.group(1) for line in file.read_text().splitlines() if line.startswith("pytestmark")
-             for m in GROUP_MARK.finditer(line)}
+    lines = file.read_text().splitlines()
+    found = {m.group(1) for line in lines if line.startswith("pytestmark") for m in GROUP_MARK.finditer(line)}
+    loose = [n for n, line in enumerate(lines, 1) if GROUP_MARK.search(line) and not line.startswith("pytestmark")
+             and line.lstrip().startswith("@")]
+    if loose:  # the scheduler reads groups per module: a marked test alone would run on any worker
+        raise ValueError(f"{path}:{loose[0]}: an xdist_group on one test is not honoured; declare it in the "
+                         f"module's pytestmark")
     if len(found) > 1:
         raise ValueError(f"{path} declares several xdist groups {sorted(found)}; a module belongs to one")
     return found.pop() if found else None

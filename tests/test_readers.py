@@ -21,6 +21,10 @@ from dl_course.readers import (
 )
 from tests.conftest import CHAPTERS
 
+# The edition test reuses the session's one book build (the fixture `built`), so the module runs
+# on the worker of the group "book"; its other tests are fast.
+pytestmark = pytest.mark.xdist_group("book")
+
 
 @pytest.mark.parametrize("text, spec", [
     ("0.9731", ".1%"), ("18688", ",d"), ("5.3e-15", ".0e"), ("3.14159", ".2f"), ("'abc'", ""),
@@ -77,7 +81,6 @@ def test_glued_values_are_read_from_an_executed_notebook(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("book")
 def test_the_edition_of_the_built_book_has_every_value_and_executes(built, tmp_path):
     """Reuses the session's one book build; writes the edition and runs its smallest chapter."""
     html, _ = built

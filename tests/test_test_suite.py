@@ -16,9 +16,22 @@ def test_grouped_modules_are_one_unit_of_scheduling():
 
 
 def test_every_module_that_shares_a_session_setup_is_grouped():
-    for path in ("tests/test_book.py", "tests/course/test_workflow.py", "tests/course/test_postgres.py",
-                 "tests/course/test_grading.py"):
+    for path in ("tests/test_book.py", "tests/test_browser.py", "tests/test_readers.py",
+                 "tests/course/test_workflow.py", "tests/course/test_postgres.py", "tests/course/test_grading.py"):
         assert conftest.module_group(path), f"{path} must declare an xdist_group"
+
+
+def test_a_group_on_one_test_is_refused(tmp_path, monkeypatch):
+    module = tmp_path / "tests" / "test_loose.py"
+    module.parent.mkdir()
+    module.write_text('import pytest\n\n\n@pytest.mark.xdist_group("book")\ndef test_x(built):\n    pass\n')
+    monkeypatch.setattr(conftest, "ROOT", tmp_path)
+    conftest.module_group.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="declare it in the module's pytestmark"):
+            conftest.module_group("tests/test_loose.py")
+    finally:
+        conftest.module_group.cache_clear()
 
 
 def test_the_canary_names_a_split_group():
