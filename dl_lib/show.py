@@ -58,11 +58,12 @@ class HighlightedSource:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
+        from a11y_pygments.a11y_light.style import Theme  # colours with WCAG AA contrast
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import PythonLexer
 
-        formatter = HtmlFormatter(noclasses=True, style="a11y-light", nowrap=False)  # WCAG AA contrast
+        formatter = HtmlFormatter(noclasses=True, style=Theme, nowrap=False)
         return highlight(self.code, PythonLexer(), formatter)
 
 
