@@ -8,8 +8,8 @@ beside it: statsmodels, transformers, captum, ...) from this book's repository, 
 
 from __future__ import annotations
 
-__all__ = ["BRANCH", "READERS_BRANCH", "REPOSITORY", "SETUP_CELL", "SOURCE_VARIABLE", "badge", "colab_url", "exercise_links",
-           "github_url", "install_command"]
+__all__ = ["BRANCH", "READERS_BRANCH", "REPOSITORY", "SETUP_CELL", "SOURCE_VARIABLE", "badge", "colab_url",
+           "exercise_links", "github_url", "install_command"]
 
 REPOSITORY = "dl-by-doing/deep-learning-by-doing"
 BRANCH = "main"

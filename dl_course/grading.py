@@ -1,26 +1,39 @@
-"""Autograde a whole class: one student per nbgrader process, in parallel, with limits.
+"""Autograde a whole class: students shared among kept grading processes, in parallel, with limits.
 
 ``nbgrader autograde`` grades every submission in one process, and one broken
-submission can take a long time or the whole run with it. Here each student is
-graded by their own ``nbgrader autograde --student`` process, so that
+submission can take a long time or the whole run with it. Here ``jobs`` grading
+processes (:mod:`dl_course.worker`) each grade one student after another, every
+student's notebook in a kernel process of its own (forked from a warm template in
+the sandbox, :mod:`dl_course.warm`), so that
 
 * a runaway cell is stopped by nbgrader's cell timeout (that part scores zero);
 * a memory blow-up is stopped by an address-space limit on the grading process
   and its kernel (``memory_limit_mb``), not by the machine running out of memory;
 * a crashed kernel, an unreadable notebook or a timed-out student fails only
   that student, and the report says which one and why;
-* several students are graded at once (``jobs``), into the same gradebook.
+* several students are graded at once (``jobs``), into the same gradebook;
+* a grading process that dies or hangs fails only the student it was grading, and
+  a new one takes over the rest.
+
+Nothing is started per student but the kernel: nbgrader and the course's
+configuration are loaded once per grading process, and the kernel's imports
+(``torch``, ``numpy``, ``ipykernel``) once per template. :func:`grade_one` grades a
+single student in an ``nbgrader`` process of its own (the Dask path uses it).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import queue
 import re
 import resource
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,11 +158,8 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
     start = time.perf_counter()
     outcome = Outcome(student, problems=check_submission(
         course_dir / "submitted" / student / assignment, course_dir / "release" / assignment))
-    args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
-    if cell_timeout is not None:
-        args.append(f"--ExecutePreprocessor.timeout={cell_timeout}")
-    if not sandbox:
-        args.append("--SandboxKernelManager.enabled=False")
+    args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
+            *_options(cell_timeout, sandbox)]
     try:
         done = subprocess.run(args, cwd=course_dir, capture_output=True, text=True, env=tool_env(),
                               preexec_fn=_limit_memory(memory_limit_mb), timeout=student_timeout)
@@ -168,9 +178,96 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
     return outcome
 
 
+def _options(cell_timeout: int | None, sandbox: bool) -> list[str]:
+    """nbgrader's command-line options for a cell timeout and the sandbox."""
+    options = [] if cell_timeout is None else [f"--ExecutePreprocessor.timeout={cell_timeout}"]
+    return options if sandbox else [*options, "--SandboxKernelManager.enabled=False"]
+
+
+class _Worker:
+    """One kept grading process (:mod:`dl_course.worker`) and a thread that reads its answers."""
+
+    def __init__(self, assignment: str, course_dir: Path, options: list[str], memory_limit_mb: int):
+        self.errors = tempfile.TemporaryFile()  # what it prints: read when it dies
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dl_course.worker", assignment, *options], cwd=course_dir,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True, env=tool_env(),
+            preexec_fn=_limit_memory(memory_limit_mb), start_new_session=True)
+        self.answers: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True, name="grading-worker").start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            try:
+                self.answers.put(json.loads(line))
+            except ValueError:
+                continue
+        self.answers.put(None)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def grade(self, student: str, timeout: float) -> dict | None:
+        """The worker's answer for ``student``; None if it died, ``{"timeout": True}`` if it hung."""
+        try:
+            self.process.stdin.write(student + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            return None
+        try:
+            return self.answers.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            return {"timeout": True}
+
+    def last_words(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read().decode(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.process.wait()
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            self.stop()
+        self.errors.close()
+
+
+def _grade_with(worker: _Worker, assignment: str, student: str, course_dir: Path,
+                student_timeout: float) -> Outcome:
+    start = time.perf_counter()
+    outcome = Outcome(student, problems=check_submission(
+        course_dir / "submitted" / student / assignment, course_dir / "release" / assignment))
+    answer = worker.grade(student, student_timeout)
+    if answer is None:
+        outcome.failed = True
+        outcome.problems.append("the grading process ended while grading this submission: "
+                                + diagnose(worker.last_words()))
+    elif answer.get("timeout"):
+        outcome.failed = True
+        outcome.problems.append(f"grading took longer than {student_timeout:.0f} s and was stopped")
+    elif not answer["success"]:
+        outcome.failed = True
+        reason = diagnose(answer["log"])
+        unreadable = any("valid notebook" in p or " is empty" in p for p in outcome.problems)
+        if not (unreadable and "JSON" in reason):  # already said, in plainer words
+            outcome.problems.append(reason)
+    outcome.problems += _cell_problems(course_dir / "autograded" / student / assignment)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
 def autograde(assignment: str, course_dir: Path = COURSE_DIR, only: list[str] | None = None, jobs: int = 1,
               memory_limit_mb: int = 4096, cell_timeout: int | None = None, sandbox: bool = True,
-              scheduler: str | None = None) -> list[Outcome]:
+              scheduler: str | None = None, student_timeout: float = 1800) -> list[Outcome]:
     """Autograde every submission of ``assignment``, ``jobs`` students at a time.
 
     Returns one :class:`Outcome` per student, with the score read back from the
@@ -195,9 +292,33 @@ def autograde(assignment: str, course_dir: Path = COURSE_DIR, only: list[str] | 
     names = only or students(assignment, course_dir)
     if not names:
         raise FileNotFoundError(f"no submissions of {assignment} in {Path(course_dir) / 'submitted'}")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = list(pool.map(
-            lambda s: grade_one(assignment, s, course_dir, memory_limit_mb, cell_timeout, sandbox=sandbox), names))
+    course_dir = Path(course_dir)
+    todo: queue.Queue = queue.Queue()
+    for name in names:
+        todo.put(name)
+    graded: dict[str, Outcome] = {}
+
+    def work() -> None:
+        worker = None
+        try:
+            while True:
+                try:
+                    student = todo.get_nowait()
+                except queue.Empty:
+                    return
+                if worker is None or not worker.alive:
+                    worker = _Worker(assignment, course_dir, _options(cell_timeout, sandbox), memory_limit_mb)
+                graded[student] = _grade_with(worker, assignment, student, course_dir, student_timeout)
+        finally:
+            if worker is not None:
+                worker.close()
+
+    threads = [threading.Thread(target=work, name=f"grading-{i}") for i in range(min(jobs, len(names)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcomes = [graded[name] for name in names]
     scores = read_scores(assignment, course_dir)
     for outcome in outcomes:
         outcome.score, outcome.max_score = scores.get(outcome.student, (None, None))

@@ -28,6 +28,12 @@ submission tampered with (input transformers that blank the cells, a muted
 error display, a replaced ``run_cell``) fails the probe, and the test cell it
 followed is marked failed with the error ``KernelTampered``.
 
+By default (``SandboxKernelManager.warm``) a kernel is not started from scratch: it is
+forked from a template process that already imported ``torch`` and ``ipykernel``, in a
+sandbox kept for the grading process, and sees its student's folder at
+``/submission`` (:mod:`dl_course.warm` says how students are kept apart). Inside,
+nothing has a capability, also when the grader runs as root.
+
 Where ``bwrap`` is missing, starting a kernel fails with :class:`SandboxUnavailable`
 unless the sandbox is turned off on purpose (``--SandboxKernelManager.enabled=False``
 for nbgrader, ``--no-sandbox`` for ``python -m dl_course autograde``).
@@ -120,7 +126,9 @@ def bwrap_command(cmd: list[str], cwd: str, scratch: str, *, bwrap: str = "bwrap
     the same path). ``readable`` adds read-only paths.
     """
     env = dict(os.environ if env is None else env)
-    args = [bwrap, "--unshare-all", "--die-with-parent"]
+    # No capabilities, also when the grader runs as root (bwrap keeps root's otherwise): nothing
+    # inside may trace, mount or bypass file permissions.
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
     if network:
         args.append("--share-net")
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -176,9 +184,43 @@ class SandboxKernelManager(AsyncKernelManager):
     network = Bool(False, help="Let the kernel use the network (off: its own empty namespace)."
                    ).tag(config=True)
     readable = List(Unicode(), help="More paths the kernel may read (read-only).").tag(config=True)
+    warm = Bool(True, help="Fork each kernel from a pre-imported template in a sandbox kept for this "
+                "process (dl_course.warm); False starts every kernel from scratch in a new sandbox."
+                ).tag(config=True)
 
     _scratch: str | None = None
     _cwd: str | None = None
+    _warm = None  # the dl_course.warm.WarmTemplate this kernel runs in
+
+    def _options(self) -> dict:
+        return dict(memory_mb=self.memory_limit_mb, processes=self.max_processes, file_mb=self.max_file_mb,
+                    tmp_mb=self.tmp_mb, network=self.network, readable=list(self.readable))
+
+    def _can_be_warm(self) -> bool:
+        argv = list(self.kernel_spec.argv)
+        return (self.warm and argv[:1] in (["python"], ["python3"], [sys.executable])
+                and argv[1:3] == ["-m", "ipykernel_launcher"])
+
+    def _prepare_warm(self, cwd: str) -> bool:
+        """Hold this process's template, with the student's folder copied into its slot."""
+        from dl_course import warm
+
+        if self._warm is None:
+            self._warm = warm.acquire(self._options())
+            if self._warm is None:  # another kernel of this process holds it: start cold
+                return False
+        else:
+            self._warm.reset()
+        slot = self._warm.slot
+        shutil.copytree(cwd, f"{slot}/work", symlinks=True, dirs_exist_ok=True)
+        cache = Path(slot, "home", ".config", "matplotlib")
+        cache.mkdir(parents=True, exist_ok=True)
+        for font_list in _matplotlib_cache():
+            shutil.copy2(font_list, cache / font_list.name)
+        self.transport = "ipc"
+        self.ip = f"{slot}/ipc/k{self._warm.kernels}"
+        self.connection_file = f"{slot}/ipc/k{self._warm.kernels}.json"
+        return True
 
     # jupyter_client calls its own _async_* methods; the public names point to them.
     async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
@@ -186,8 +228,11 @@ class SandboxKernelManager(AsyncKernelManager):
             if find_bwrap() is None:
                 raise SandboxUnavailable(missing_message())
             self._remove_scratch()
-            self._scratch = tempfile.mkdtemp(prefix="dl-sandbox-")
             self._cwd = os.path.realpath(kw.get("cwd") or os.getcwd())
+            self.kernel_spec.interrupt_mode = "message"  # see below
+            if self._can_be_warm() and self._prepare_warm(self._cwd):
+                return await super()._async_pre_start_kernel(**kw)
+            self._scratch = tempfile.mkdtemp(prefix="dl-sandbox-")
             shutil.copytree(self._cwd, f"{self._scratch}/work", symlinks=True)
             cache = Path(self._scratch, "home", ".config", "matplotlib")
             cache.mkdir(parents=True)
@@ -204,7 +249,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        if not self.enabled:
+        if not self.enabled or self._warm is not None:
             return cmd
         env = self._launch_args.get("env") if isinstance(self._launch_args, dict) else None
         return bwrap_command(cmd, self._cwd, self._scratch, bwrap=find_bwrap() or "bwrap",
@@ -212,12 +257,28 @@ class SandboxKernelManager(AsyncKernelManager):
                              file_mb=self.max_file_mb, tmp_mb=self.tmp_mb, network=self.network,
                              env=env, readable=list(self.readable))
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:  # type: ignore[override]
+        if self._warm is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        env = kw.get("env") or {}
+        process = self._warm.start(kernel_cmd[3:], {k: env[k] for k in PASSED_ENV if k in env})
+        # The provisioner handles the forked kernel as it would a Popen (no process group here:
+        # its pid is the sandbox's, so every signal goes through the template).
+        self.provisioner.process, self.provisioner.pid, self.provisioner.pgid = process, None, None
+        self._reconcile_connection_info(self.provisioner.connection_info)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             self._remove_scratch()
+            if self._warm is not None:
+                from dl_course import warm
+
+                warm.release(self._warm)
+                self._warm = None
 
     pre_start_kernel = _async_pre_start_kernel
+    launch_kernel = _async_launch_kernel
     cleanup_resources = _async_cleanup_resources
 
     def _remove_scratch(self) -> None:

@@ -112,3 +112,15 @@ def test_two_graders_at_once_lose_nothing(graded):
     for thread in threads:
         thread.join()
     assert grading.read_scores(crafted.ASSIGNMENT, root) == before
+
+
+def test_a_grading_process_that_hangs_fails_only_its_student(tmp_path):
+    """A submission that outlasts the whole-student limit is stopped; a new grading process takes the rest."""
+    root = crafted.scratch_course(tmp_path / "course")
+    submit(root, "a_stuck", replace={"logsumexp": crafted.ENDLESS_LOGSUMEXP})
+    submit(root, "b_fine")
+    outcomes = {o.student: o for o in grading.autograde(crafted.ASSIGNMENT, root, cell_timeout=120,
+                                                        student_timeout=20)}
+    assert outcomes["a_stuck"].failed
+    assert any("longer than 20 s" in p for p in outcomes["a_stuck"].problems), outcomes["a_stuck"].problems
+    assert not outcomes["b_fine"].failed and outcomes["b_fine"].score == FULL

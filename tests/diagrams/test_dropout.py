@@ -17,7 +17,7 @@ def test_the_masks_are_those_of_the_dropout_layer_with_the_same_generator():
     for network in masks:
         assert [len(m) for m in network] == list(sizes)
         assert network[0].all() and network[-1].all()  # inputs and outputs are never dropped
-        for n, kept in zip(sizes[1:-1], network[1:-1]):
+        for n, kept in zip(sizes[1:-1], network[1:-1], strict=True):
             u = torch.rand(n, generator=generator)
             assert torch.equal(kept, u >= p)  # dl_lib.nn.dropout's rule: keep u >= p
     many = thinned_masks((2, 12, 2), 0.3, n_networks=400, seed=0)
@@ -32,12 +32,12 @@ def test_the_figure_draws_only_the_connections_between_kept_units():
     masks = thinned_masks(sizes, 0.5, 2, seed=1)
     axes = fig.axes
     assert len(axes) == 3
-    full = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    full = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
     assert len(axes[0].lines) == full  # every connection, no crossed-out unit
-    for ax, network in zip(axes[1:], masks):
+    for ax, network in zip(axes[1:], masks, strict=True):
         kept = [int(m.sum()) for m in network]
-        edges = sum(a * b for a, b in zip(kept, kept[1:]))
-        crosses = sum(len(m) - k for m, k in zip(network, kept))
+        edges = sum(a * b for a, b in zip(kept, kept[1:], strict=False))
+        crosses = sum(len(m) - k for m, k in zip(network, kept, strict=True))
         assert len(ax.lines) == edges + crosses
         assert str(sum(kept[1:-1])) in ax.get_title()
     assert fig._suptitle.get_text().startswith("Dropout with p = 0.5")
