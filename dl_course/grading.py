@@ -158,8 +158,9 @@ def grade_one(assignment: str, student: str, course_dir: Path = COURSE_DIR, memo
     start = time.perf_counter()
     outcome = Outcome(student, problems=check_submission(
         course_dir / "submitted" / student / assignment, course_dir / "release" / assignment))
+    # One kernel per process: a warm template would cost as much to start as the kernel it saves.
     args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-            *_options(cell_timeout, sandbox)]
+            *_options(cell_timeout, sandbox), "--SandboxKernelManager.warm=False"]
     try:
         done = subprocess.run(args, cwd=course_dir, capture_output=True, text=True, env=tool_env(),
                               preexec_fn=_limit_memory(memory_limit_mb), timeout=student_timeout)

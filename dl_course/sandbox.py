@@ -205,12 +205,19 @@ class SandboxKernelManager(AsyncKernelManager):
         """Hold this process's template, with the student's folder copied into its slot."""
         from dl_course import warm
 
-        if self._warm is None:
-            self._warm = warm.acquire(self._options())
-            if self._warm is None:  # another kernel of this process holds it: start cold
-                return False
-        else:
-            self._warm.reset()
+        try:
+            if self._warm is None:
+                self._warm = warm.acquire(self._options())
+                if self._warm is None:  # another kernel of this process holds it: start cold
+                    return False
+            else:
+                self._warm.reset()
+        except warm.TemplateGone as error:  # start this kernel the slow way rather than not at all
+            self.log.warning("no warm kernel template (%s): starting the kernel in a new sandbox", error)
+            if self._warm is not None:
+                warm.release(self._warm)
+            self._warm = None
+            return False
         slot = self._warm.slot
         shutil.copytree(cwd, f"{slot}/work", symlinks=True, dirs_exist_ok=True)
         cache = Path(slot, "home", ".config", "matplotlib")

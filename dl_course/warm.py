@@ -37,7 +37,8 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["PRELOAD", "SUBMISSION", "WarmProcess", "WarmTemplate", "acquire", "close_all", "serve"]
+__all__ = ["PRELOAD", "SUBMISSION", "TemplateGone", "WarmProcess", "WarmTemplate", "acquire", "close_all", "release",
+           "serve"]
 
 SUBMISSION = "/submission"
 # What every grading kernel imports anyway (the guard imports torch and numpy).

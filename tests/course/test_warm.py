@@ -130,3 +130,12 @@ def test_dead_kernels_are_reported_as_dead(bwrap, tmp_path):
     with pytest.raises(DeadKernelError):
         client.execute()
     nbformat.validate(nb)
+
+
+def test_without_a_template_a_kernel_starts_in_a_new_sandbox(bwrap, tmp_path, monkeypatch):
+    def broken(options):
+        raise warm.TemplateGone("the template could not start (test)")
+
+    monkeypatch.setattr(warm, "acquire", broken)
+    [seen] = run(tmp_path, "import json, os\nprint(json.dumps({'cwd': os.getcwd()}))")
+    assert seen == {"cwd": os.path.realpath(tmp_path)}
