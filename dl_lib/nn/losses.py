@@ -195,9 +195,9 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
 
 
 def _check_class_targets(input: Tensor, target: Tensor, caller: str) -> None:
-    """Scores of shape (N, C) and integer class indices of shape (N,) in [0, C)."""
+    """Scores of shape (N, K) and integer class indices of shape (N,) in [0, K)."""
     if input.ndim != 2:
-        raise ValueError(f"{caller} expects input of shape (N, C), got {tuple(input.shape)}")
+        raise ValueError(f"{caller} expects input of shape (N, K), got {tuple(input.shape)}")
     N, C = input.shape
     if target.shape != (N,):
         raise ValueError(f"{caller} expects target of shape (N,) = ({N},) for input of shape "
@@ -214,7 +214,7 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     r"""Negative log-likelihood of the target classes: :math:`-\log p_{i, y_i}` for each example.
 
     Args:
-        input: log-probabilities, shape ``(N, C)``, e.g. from :func:`log_softmax`.
+        input: log-probabilities, shape ``(N, K)``, e.g. from :func:`log_softmax`.
         target: class indices :math:`y_i \in \{0, \dots, C-1\}`, integer tensor of shape ``(N,)``.
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` (shape ``(N,)``).
 
@@ -241,7 +241,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     as in PyTorch.
 
     Args:
-        input: logits :math:`\mathbf{z}`, shape ``(N, C)``.
+        input: logits :math:`\mathbf{z}`, shape ``(N, K)``.
         target: class indices, integer tensor of shape ``(N,)``.
         reduction: ``"mean"``, ``"sum"`` or ``"none"`` (shape ``(N,)``).
         label_smoothing: :math:`\varepsilon \in [0, 1]`.
@@ -249,7 +249,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     _check_class_targets(input, target, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    log_p = log_softmax(input, dim=1)  # (N, C)
+    log_p = log_softmax(input, dim=1)  # (N, K)
     loss = nll_loss(log_p, target, reduction="none")  # (N,)
     if label_smoothing > 0:
         loss = (1 - label_smoothing) * loss - label_smoothing * log_p.mean(dim=1)
@@ -299,7 +299,7 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Module form of :func:`cross_entropy` (input: logits of shape ``(N, C)``)."""
+    """Module form of :func:`cross_entropy` (input: logits of shape ``(N, K)``)."""
 
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)

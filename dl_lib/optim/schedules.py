@@ -78,20 +78,20 @@ def linear_warmup(
     .. math::
 
         \eta_t = \begin{cases}
-            \eta \, (t + 1) / W & t < W \\
-            \eta & t \ge W, \text{ constant} \\
-            \text{cosine\_annealing}(t - W, \eta, T - W, \eta_{\min}) & t \ge W, \text{ cosine}
+            \eta \, (t + 1) / T_w & t < T_w \\
+            \eta & t \ge T_w, \text{ constant} \\
+            \text{cosine\_annealing}(t - T_w, \eta, T - T_w, \eta_{\min}) & t \ge T_w, \text{ cosine}
         \end{cases}
 
-    The first step uses :math:`\eta / W`, step :math:`W - 1` the full :math:`\eta`. Warm-up keeps
+    The first step uses :math:`\eta / T_w`, step :math:`T_w - 1` the full :math:`\eta`. Warm-up keeps
     the first steps small while Adam's second-moment estimate and a fresh network's gradients are
     still unreliable (Goyal et al., 2017).
 
     Args:
         step: :math:`t \ge 0`.
         lr: the peak learning rate :math:`\eta`.
-        warmup_steps: :math:`W \ge 1`.
-        total_steps: :math:`T > W`, where the cosine reaches ``eta_min``; None keeps :math:`\eta`.
+        warmup_steps: :math:`T_w \ge 1`.
+        total_steps: :math:`T > T_w`, where the cosine reaches ``eta_min``; None keeps :math:`\eta`.
         eta_min: the final learning rate of the cosine.
     """
     _check_step(step)

@@ -230,7 +230,7 @@ def test_cross_entropy_empty_batch_like_torch():
 @pytest.mark.parametrize(
     ("input_shape", "target", "message"),
     [
-        ((4,), torch.tensor([0, 1, 2, 0]), r"input of shape \(N, C\), got \(4,\)"),
+        ((4,), torch.tensor([0, 1, 2, 0]), r"input of shape \(N, K\), got \(4,\)"),
         ((4, 3), torch.tensor([[0], [1], [2], [0]]), r"target of shape \(N,\) = \(4,\).*got \(4, 1\)"),
         ((4, 3), torch.tensor([0.0, 1.0, 2.0, 0.0]), r"integer class indices.*torch.float32"),
         ((4, 3), torch.tensor([0, 1, 3, 0]), r"class indices in \[0, 3\), got values from 0 to 3"),
