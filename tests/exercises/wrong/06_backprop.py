@@ -538,9 +538,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dW2 = A1.T @ dZ2  # (H, C)
@@ -566,9 +566,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -595,9 +595,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -624,9 +624,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -653,9 +653,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -682,9 +682,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -711,9 +711,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2)
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -740,9 +740,9 @@ WRONG = {
     N = X.shape[0]
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
@@ -770,9 +770,9 @@ WRONG = {
     X -= X.mean()  # centre the inputs
     Z1 = X @ W1 + b1  # (N, H)
     A1 = np.maximum(Z1, 0)  # (N, H)
-    Z2 = A1 @ W2 + b2  # (N, C)
+    Z2 = A1 @ W2 + b2  # (N, K)
     P = np.exp(Z2 - Z2.max(axis=1, keepdims=True))  # shifted: no overflow
-    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, C)
+    P /= P.sum(axis=1, keepdims=True)  # softmax, (N, K)
     dZ2 = P.copy()
     dZ2[np.arange(N), y] -= 1
     dZ2 /= N  # (softmax - onehot) / N
