@@ -163,10 +163,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     .. math::
 
         Y_{n,o,i,j} = b_o + \sum_{c=1}^{C} \sum_{u=0}^{k_h - 1} \sum_{v=0}^{k_w - 1}
-        W_{o,c,u,v}\, X^\text{pad}_{n,\,c,\,i s_h + u d_h,\, j s_w + v d_w}
+        w_{o,c,u,v}\, X^\text{pad}_{n,\,c,\,i s_h + u d_h,\, j s_w + v d_w}
 
     With the patches as columns of :math:`P` (`im2col`, shape ``(N, C kH kW, L)``) and the
-    filters as rows of :math:`W` (shape ``(O, C kH kW)``), all outputs are :math:`Y = W P + b`.
+    filters as the rows of a matrix (``weight`` reshaped to ``(O, C kH kW)``), all outputs are
+    one matrix product of that matrix with :math:`P`, plus :math:`b`.
     Gradients come from autograd through these operations. Same semantics as
     ``torch.nn.functional.conv2d`` without ``groups`` (LeCun et al., 1989; Chellapilla et al., 2006).
 
